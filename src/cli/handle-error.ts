@@ -1,0 +1,39 @@
+// The one place that turns an error into words on stderr and an exit code.
+import { isCanvosError, ConfigError, BuildError, type Problem } from "../errors.js";
+import { style } from "../report/style.js";
+
+/** Exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  build: 1,
+  usage: 2,
+  environment: 3,
+  internal: 70,
+} as const;
+
+export function formatProblem(problem: Problem): string {
+  const label = problem.severity === "error" ? style.red("error") : style.yellow("warning");
+  return `${problem.where}: ${label}: ${problem.message}`;
+}
+
+export function handleError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (isCanvosError(error)) {
+    const lines: string[] = [];
+    if (error instanceof ConfigError && error.problems.length > 0) {
+      for (const problem of error.problems) lines.push(formatProblem(problem));
+      lines.push(style.red(`canvos: ${error.message}`));
+    } else {
+      lines.push(style.red(`canvos: ${error.message}`));
+    }
+    if (error instanceof BuildError) lines.push(...error.details.map((d) => `  ${d}`));
+    if (error.hint) lines.push(`  ${style.dim("hint:")} ${error.hint}`);
+    stderr.write(lines.join("\n") + "\n");
+    return error.exitCode;
+  }
+  const debug = Boolean(process.env["CANVOS_DEBUG"]);
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(style.red(`canvos: internal error: ${message}`) + "\n");
+  if (debug && error instanceof Error && error.stack) stderr.write(error.stack + "\n");
+  else stderr.write("  This is a bug in canvos. Run again with CANVOS_DEBUG=1 for details and report it.\n");
+  return EXIT.internal;
+}

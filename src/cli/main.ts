@@ -1,0 +1,50 @@
+// Entry point: builds the commander program, runs it, and owns process.exit.
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { commands } from "../commands/index.js";
+import { EXIT, handleError } from "./handle-error.js";
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../../package.json") as { version: string }).version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("canvos")
+    .description("Build Palette edge artifacts (provider images and the installer ISO) with Earthly.")
+    .version(version(), "-V, --version", "print the canvos version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ canvos init --arch amd64 --registry ttl.sh      write .arg from the template
+  $ canvos validate                                  check .arg and the files it names
+  $ canvos build-all --arch amd64                    provider images and the installer ISO
+  $ canvos iso --dry-run --json                      the plan as JSON, nothing runs
+
+Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usage,
+3 environment problem (Earthly/Docker missing, workspace busy), 130/143 interrupted.`,
+    );
+  for (const define of commands) program.addCommand(define());
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  let code: number = EXIT.ok;
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version end in a CommanderError with exit code 0.
+      code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      code = handleError(error);
+    }
+  }
+  process.exitCode = code;
+}

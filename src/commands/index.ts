@@ -1,0 +1,8 @@
+// Every command canvos has. Each module only describes its command; the work is imported lazily
+// inside the action, so `canvos --help` loads none of it.
+import type { Command } from "commander";
+import { validateCommand } from "./validate.js";
+import { initCommand } from "./init.js";
+import { versionsCommand } from "./versions.js";
+
+export const commands: ReadonlyArray<() => Command> = [validateCommand, initCommand, versionsCommand];

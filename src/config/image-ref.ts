@@ -1,0 +1,65 @@
+// The Docker image reference grammar (distribution/reference), enough to reject what a registry would.
+
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const TAG = "[\\w][\\w.-]{0,127}";
+
+const domainRe = new RegExp(`^${DOMAIN}$`);
+const pathRe = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const tagRe = new RegExp(`^${TAG}$`);
+const digestRe = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
+
+export const MAX_TAG_LENGTH = 128;
+const MAX_NAME_LENGTH = 255;
+
+/** Why `registry` (host[:port][/namespace...]) is not usable as an image registry, or undefined. */
+export function registryProblem(registry: string): string | undefined {
+  if (registry === "") return "must not be empty";
+  const [domain, ...path] = registry.split("/");
+  if (!domain || !domainRe.test(domain)) return `${JSON.stringify(registry)} does not start with a registry host (like ttl.sh, registry.example.com:5000)`;
+  if (path.length > 0 && !pathRe.test(path.join("/"))) return `${JSON.stringify(registry)}: the part after the host must be lowercase path components`;
+  return undefined;
+}
+
+/** Why `repo` is not a valid repository path, or undefined. */
+export function repositoryProblem(repo: string): string | undefined {
+  if (repo === "") return "must not be empty";
+  if (!pathRe.test(repo)) return `${JSON.stringify(repo)} is not a valid repository name (lowercase letters, digits, and . _ - / between them)`;
+  return undefined;
+}
+
+export function tagProblem(tag: string): string | undefined {
+  if (tag.length > MAX_TAG_LENGTH) return `the image tag ${JSON.stringify(tag)} is ${tag.length} characters; Docker allows at most ${MAX_TAG_LENGTH}`;
+  if (!tagRe.test(tag)) return `${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; not starting with . or -)`;
+  return undefined;
+}
+
+export function nameLengthProblem(name: string): string | undefined {
+  return name.length > MAX_NAME_LENGTH ? `the image name ${JSON.stringify(name)} is ${name.length} characters; registries allow at most ${MAX_NAME_LENGTH}` : undefined;
+}
+
+/** Why a full reference (`[host/]path[:tag][@digest]`) is invalid, or undefined. */
+export function imageReferenceProblem(ref: string): string | undefined {
+  let rest = ref;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    if (!digestRe.test(rest.slice(at + 1))) return `${JSON.stringify(ref)} has an invalid digest`;
+    rest = rest.slice(0, at);
+  }
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > lastSlash) {
+    const tag = rest.slice(colon + 1);
+    const problem = tagProblem(tag);
+    if (problem) return problem;
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split("/");
+  const first = parts[0] ?? "";
+  const hasDomain = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || /[A-Z]/.test(first));
+  if (hasDomain && !domainRe.test(first)) return `${JSON.stringify(ref)} has an invalid registry host`;
+  const path = hasDomain ? parts.slice(1).join("/") : rest;
+  if (!pathRe.test(path)) return `${JSON.stringify(ref)} is not a valid image reference`;
+  return nameLengthProblem(rest);
+}

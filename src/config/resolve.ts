@@ -1,0 +1,237 @@
+// Resolves the configuration: built-in defaults < the arg file < command-line overrides, with the
+// proxy variables falling back to the environment. Every problem is collected before anything is
+// thrown, so the user fixes them all in one go.
+import { readFile, stat } from "node:fs/promises";
+import { relative, resolve as resolvePath, isAbsolute } from "node:path";
+import { ConfigError, type Problem } from "../errors.js";
+import { decodeArgFile, expandValue, parseArgText, sizeProblem } from "./arg-file.js";
+import { PARAMETERS, parameterSpec, PARAMETER_NAMES } from "./parameters.js";
+import { configFieldsSchema } from "./schema.js";
+import { crossFieldProblems } from "./rules.js";
+import { didYouMean } from "./suggest.js";
+import type { Config, Override, ParameterName, ResolveOptions, ResolvedConfig, Source } from "./types.js";
+
+/** Keys that are not parameters but that users of the reference write; said once, not fatal. */
+const LEGACY_KEYS: Readonly<Record<string, (values: Map<string, string>) => string>> = {
+  platform: (values) => `platform is not a canvos parameter: the platform is linux/${values.get("ARCH") ?? "amd64"}, taken from ARCH`,
+};
+
+interface Slot {
+  value: string;
+  source: Source;
+  /** Defaults may name other keys ($OS_DISTRIBUTION); they are expanded once all else is known. */
+  expandLater: boolean;
+}
+
+export interface ResolveExtras {
+  /** ARG names the workspace's Earthfile declares beyond the catalogue; undefined when it has none. */
+  earthfileArgs?: ReadonlySet<string> | undefined;
+}
+
+export async function loadConfig(options: ResolveOptions, extras: ResolveExtras = {}): Promise<ResolvedConfig> {
+  const problems: Problem[] = [...(options.commandLineProblems ?? [])];
+  const warnings: Problem[] = [];
+  const { cwd } = options;
+  const extraNames = extras.earthfileArgs ?? new Set<string>();
+
+  const slots = new Map<string, Slot>();
+  for (const spec of PARAMETERS) slots.set(spec.name, { value: spec.default, source: { kind: "default" }, expandLater: spec.default.includes("$") });
+
+  const overrideByKey = new Map<string, Override>();
+  for (const override of options.overrides) {
+    if (parameterSpec(override.key) === undefined && !extraNames.has(override.key)) {
+      problems.push({ where: override.flag, severity: "error", message: `${override.key} is not a parameter${didYouMean(override.key, [...PARAMETER_NAMES, ...extraNames])}` });
+      continue;
+    }
+    overrideByKey.set(override.key, override);
+  }
+
+  const argFile = await readArgFile(options, problems, warnings);
+  const display = argFile ? displayPath(cwd, argFile.path) : "";
+  const firstLine = new Map<string, number>();
+  if (argFile) {
+    const parsed = parseArgText(argFile.text, display);
+    problems.push(...parsed.problems);
+    const fileValues = new Map<string, string>();
+    for (const entry of parsed.entries) {
+      const where = `${display}:${entry.line}`;
+      const lookup = (name: string): string | undefined =>
+        overrideByKey.get(name)?.value ?? fileValues.get(name) ?? defaultOf(name, slots) ?? options.env[name];
+      const { value, missing } = entry.expand ? expandValue(entry.raw, lookup) : { value: entry.raw, missing: [] };
+      for (const name of missing) warnings.push({ where, severity: "warning", message: `${entry.key}: $${name} is not set anywhere; it expands to ""` });
+      fileValues.set(entry.key, value);
+
+      const legacy = LEGACY_KEYS[entry.key];
+      if (legacy) {
+        warnings.push({ where, severity: "warning", message: legacy(fileValues) });
+        continue;
+      }
+      if (parameterSpec(entry.key) === undefined && !extraNames.has(entry.key)) {
+        problems.push({
+          where,
+          severity: "error",
+          message: `unknown parameter ${entry.key}${didYouMean(entry.key, [...PARAMETER_NAMES, ...extraNames])}; Earthly would silently ignore it`,
+        });
+        continue;
+      }
+      const earlier = firstLine.get(entry.key);
+      if (earlier !== undefined) warnings.push({ where, severity: "warning", message: `${entry.key} is set again (first at line ${earlier}); this later value wins` });
+      else firstLine.set(entry.key, entry.line);
+      slots.set(entry.key, { value, source: { kind: "file", file: display, line: entry.line }, expandLater: false });
+    }
+  }
+
+  for (const [key, override] of overrideByKey) slots.set(key, { value: override.value, source: { kind: "flag", flag: override.flag }, expandLater: false });
+
+  for (const spec of PARAMETERS) {
+    const slot = slots.get(spec.name);
+    if (!spec.env || slot?.source.kind !== "default") continue;
+    for (const variable of spec.env) {
+      const value = options.env[variable];
+      if (value !== undefined && value !== "") {
+        slots.set(spec.name, { value, source: { kind: "env", variable }, expandLater: false });
+        break;
+      }
+    }
+  }
+
+  for (const [key, slot] of slots) {
+    if (!slot.expandLater) continue;
+    const { value } = expandValue(slot.value, (name) => (name === key ? undefined : slots.get(name)?.value ?? options.env[name]));
+    slots.set(key, { ...slot, value, expandLater: false });
+  }
+
+  const where = (key: string): string => locate(slots.get(key)?.source);
+  const raw: Record<string, string> = {};
+  for (const spec of PARAMETERS) raw[spec.name] = slots.get(spec.name)?.value ?? spec.default;
+
+  const parsed = configFieldsSchema.safeParse(raw);
+  const valid: Partial<Config> = {};
+  const failed = new Set<string>();
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      failed.add(key);
+      problems.push({ where: where(key), severity: "error", message: `${key}: ${issue.message}${defaultNote(slots.get(key))}` });
+    }
+  }
+  const typed = parsed.success ? parsed.data : undefined;
+  for (const spec of PARAMETERS) {
+    if (failed.has(spec.name)) continue;
+    const value = typed ? typed[spec.name] : raw[spec.name];
+    (valid as Record<string, unknown>)[spec.name] = spec.kind === "boolean" && typeof value === "string" ? value === "true" : value;
+  }
+  for (const rule of crossFieldProblems(valid)) {
+    const list = rule.severity === "error" ? problems : warnings;
+    // A default cannot be pointed at; the user-set value that made it wrong can.
+    const at = [rule.key, ...rule.related].find((key) => slots.get(key)?.source.kind !== "default") ?? rule.key;
+    list.push({ where: where(at), severity: rule.severity, message: `${rule.key}: ${rule.message}${defaultNote(slots.get(rule.key))}` });
+  }
+
+  if (problems.length > 0) {
+    problems.sort(byLocation);
+    throw new ConfigError(problems.length === 1 ? "1 problem in the configuration; nothing was built" : `${problems.length} problems in the configuration; nothing was built`, [...problems, ...warnings]);
+  }
+
+  const sources: Record<string, Source> = {};
+  for (const spec of PARAMETERS) sources[spec.name] = slots.get(spec.name)?.source ?? { kind: "default" };
+  const extra: Record<string, string> = {};
+  const extraSources: Record<string, Source> = {};
+  for (const name of extraNames) {
+    const slot = slots.get(name);
+    if (slot) {
+      extra[name] = slot.value;
+      extraSources[name] = slot.source;
+    }
+  }
+  return { config: valid as Config, sources, extra, extraSources, argFile: argFile?.path ?? null, warnings };
+}
+
+async function readArgFile(options: ResolveOptions, problems: Problem[], warnings: Problem[]): Promise<{ path: string; text: string } | undefined> {
+  const explicit = options.argFile !== undefined;
+  const path = resolvePath(options.cwd, options.argFile ?? ".arg");
+  const label = explicit ? `--arg-file ${options.argFile}` : displayPath(options.cwd, path);
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      problems.push({ where: label, severity: "error", message: `${path} is a directory, not an arg file` });
+      return undefined;
+    }
+    if (!info.isFile()) {
+      problems.push({ where: label, severity: "error", message: `${path} is not a regular file` });
+      return undefined;
+    }
+    // Checked before reading, so a huge file is never loaded into memory.
+    const tooLarge = sizeProblem(info.size, displayPath(options.cwd, path));
+    if (tooLarge) {
+      problems.push(tooLarge);
+      return undefined;
+    }
+    const decoded = decodeArgFile(await readFile(path), displayPath(options.cwd, path));
+    if ("problem" in decoded) {
+      problems.push(decoded.problem);
+      return undefined;
+    }
+    return { path, text: decoded.text };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit) {
+      warnings.push({ where: label, severity: "warning", message: "no .arg file here; using the built-in defaults (canvos init writes one)" });
+      return undefined;
+    }
+    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    problems.push({ where: label, severity: "error", message: `cannot read ${path}: ${reason}` });
+    return undefined;
+  }
+}
+
+/** Arg-file problems in line order first, then the command line's, as a compiler lists them. */
+function byLocation(a: Problem, b: Problem): number {
+  const key = (p: Problem): [number, string, number] => {
+    const m = /^(.*):(\d+)$/.exec(p.where);
+    return m ? [0, m[1] as string, Number(m[2])] : [1, "", 0];
+  };
+  const [ka, kb] = [key(a), key(b)];
+  return ka[0] - kb[0] || ka[1].localeCompare(kb[1]) || ka[2] - kb[2];
+}
+
+function defaultOf(name: string, slots: Map<string, Slot>): string | undefined {
+  const spec = parameterSpec(name);
+  if (!spec) return undefined;
+  const slot = slots.get(name);
+  return slot?.expandLater ? undefined : spec.default;
+}
+
+function defaultNote(slot: Slot | undefined): string {
+  return slot?.source.kind === "default" ? ` (${JSON.stringify(slot.value)} is the default; set it in .arg or with a flag)` : "";
+}
+
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+export function locate(source: Source | undefined): string {
+  switch (source?.kind) {
+    case "file":
+      return `${source.file}:${source.line}`;
+    case "flag":
+      return source.flag;
+    case "env":
+      return `$${source.variable}`;
+    default:
+      return "(default)";
+  }
+}
+
+const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|_KEY$|^KEY$/i;
+
+/** The value as it may be shown: URL passwords and secret-looking keys masked. */
+export function maskValue(name: string, value: string): string {
+  if (value === "") return value;
+  if (SECRET_NAME.test(name)) return "****";
+  if (parameterSpec(name)?.sensitive) return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(":") ? `${userinfo.slice(0, userinfo.indexOf(":"))}:****` : "****"}@`);
+  return value;
+}
+
+export type { Config, ParameterName };

@@ -1,0 +1,75 @@
+// The Earthly argument vector: global flags, then the target, then every build arg as --KEY=value
+// (earthly.md: anything after the target is a build arg, so global flags must come first).
+import { ConfigError } from "../errors.js";
+import { PARAMETERS } from "../config/parameters.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { maskValue } from "../config/resolve.js";
+
+/**
+ * Where Earthly is told to read build args from. canvos passes every value explicitly, so this
+ * file stays empty: it only stops Earthly from reading `./.arg` by itself when the user chose
+ * another arg file. Relative, so it also works with the workspace mounted in a container.
+ */
+export const EMPTY_ARG_FILE = ".canvos/empty.arg";
+
+export interface GlobalFlagOptions {
+  push: boolean;
+  noCache: boolean;
+  /** Pass-through flags for Earthly (`--earthly-flag=--strict`). */
+  extra: readonly string[];
+}
+
+// Flags canvos sets itself: passing them through would break the guarantee that Earthly sees exactly
+// the resolved configuration.
+const RESERVED_FLAGS = ["--arg-file-path", "--build-arg", "--push", "--no-cache"];
+
+export function checkPassThrough(flags: readonly string[]): void {
+  const problems = [];
+  for (const flag of flags) {
+    const name = flag.split("=")[0] ?? flag;
+    if (!flag.startsWith("-")) problems.push({ where: "--earthly-flag", severity: "error" as const, message: `"${flag}" is not a flag (Earthly flags start with -)` });
+    else if (RESERVED_FLAGS.includes(name)) {
+      const instead = name === "--push" ? " (use canvos --push)" : name === "--no-cache" ? " (use canvos --no-cache)" : " (canvos passes every parameter itself; set it in the arg file or with --KEY=value)";
+      problems.push({ where: "--earthly-flag", severity: "error" as const, message: `${name} is set by canvos${instead}` });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError("invalid Earthly pass-through flags", problems);
+}
+
+export function globalFlags(options: GlobalFlagOptions): string[] {
+  // The reference Earthfile's ISO step runs privileged; Earthly refuses that without -P (exit 9).
+  const flags = ["--allow-privileged", `--arg-file-path=${EMPTY_ARG_FILE}`];
+  if (options.push) flags.push("--push");
+  if (options.noCache) flags.push("--no-cache");
+  flags.push(...options.extra);
+  return flags;
+}
+
+/** KEY → value for Earthly: the catalogue, then the Earthfile's own extra ARGs, then the additions. */
+export function buildArgs(resolved: ResolvedConfig, additions: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const args: Record<string, string> = {};
+  const config = resolved.config as unknown as Record<string, string | boolean>;
+  for (const spec of PARAMETERS) {
+    const value = config[spec.name];
+    args[spec.name] = typeof value === "boolean" ? String(value) : (value ?? "");
+  }
+  for (const [key, value] of Object.entries(resolved.extra)) args[key] = value;
+  for (const [key, value] of Object.entries(additions)) args[key] = value;
+  return args;
+}
+
+export function earthlyArgs(flags: readonly string[], target: string, args: Readonly<Record<string, string>>): string[] {
+  return [...flags, target, ...Object.entries(args).map(([key, value]) => `--${key}=${value}`)];
+}
+
+export function maskArgs(args: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, maskValue(key, value)]));
+}
+
+/** The argv as it may be shown: `--KEY=value` build args masked; flags as they are. */
+export function maskArgv(argv: readonly string[]): string[] {
+  return argv.map((arg) => {
+    const m = /^--([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(arg);
+    return m ? `--${m[1]}=${maskValue(m[1] ?? "", m[2] ?? "")}` : arg;
+  });
+}

@@ -1,0 +1,185 @@
+// THE module that starts child processes. A strategy turns a request into an EarthlyInvocation
+// (file, args, env); one path spawns it, streams its lines, forwards signals and reaps it. The
+// native strategy runs a local binary; a docker strategy (Earthly in its container) can plug in
+// by building a different invocation and a different way to deliver a signal.
+import { execa, type ResultPromise } from "execa";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { EnvironmentError } from "../errors.js";
+import { earthlyArgs } from "./args.js";
+
+export interface EarthlyInvocation {
+  file: string;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface EarthlyRequest {
+  /** The Earthly binary (native) or what the strategy needs to find it. */
+  earthly: string;
+  flags: readonly string[];
+  target: string;
+  buildArgs: Readonly<Record<string, string>>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunnerStrategy {
+  readonly name: string;
+  build(request: EarthlyRequest): EarthlyInvocation;
+  version(request: Pick<EarthlyRequest, "earthly" | "cwd" | "env">): EarthlyInvocation;
+}
+
+// Earthly would add these build args behind canvos's back (earthly.md, precedence); what Earthly
+// receives must be exactly the resolved configuration.
+const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH"];
+
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const name of HIDDEN_ARG_SOURCES) delete out[name];
+  return out;
+}
+
+export const nativeRunner: RunnerStrategy = {
+  name: "native",
+  build(request) {
+    return { file: request.earthly, args: earthlyArgs(request.flags, request.target, request.buildArgs), env: childEnv(request.env), cwd: request.cwd };
+  },
+  version(request) {
+    return { file: request.earthly, args: ["--version"], env: childEnv(request.env), cwd: request.cwd };
+  },
+};
+
+export type StreamName = "stdout" | "stderr";
+
+export interface RunHandlers {
+  onLine(stream: StreamName, line: string): void;
+  /** A signal arrived; Earthly has been asked to stop and gets `timeoutMs` to clean up. */
+  onStopping?(signal: NodeJS.Signals, timeoutMs: number): void;
+}
+
+export interface RunResult {
+  exitCode: number | undefined;
+  /** The signal canvos received and forwarded, if the run was interrupted. */
+  interruptedBy: NodeJS.Signals | undefined;
+  /** Earthly did not stop within the clean-up time and was killed. */
+  killed: boolean;
+}
+
+/** Earthly gets this long after a forwarded signal (it needs up to 30 s itself, earthly.md). */
+export function stopTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = Number(env["CANVOS_STOP_TIMEOUT_MS"]);
+  return Number.isFinite(raw) && raw > 0 ? raw : 35_000;
+}
+
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // The child leads its own process group: the group takes everything it started.
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function missingBinary(file: string): EnvironmentError {
+  return new EnvironmentError(`cannot run Earthly at ${file}`, "install Earthly v0.8 (https://earthly.dev/get-earthly) or set --earthly-bin / CANVOS_EARTHLY_BIN");
+}
+
+function readLines(stream: Readable | null, onLine: (line: string) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  // readline hands over one line at a time: nothing accumulates however long Earthly talks.
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  rl.on("line", onLine);
+  return new Promise((resolve) => rl.once("close", () => resolve()));
+}
+
+export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number): Promise<RunResult> {
+  // Its own process group (detached), so a terminal's Ctrl-C reaches canvos only and Earthly gets
+  // exactly one signal from us: a second one would make Earthly abort its clean-up (exit 9).
+  const child: ResultPromise = execa(invocation.file, [...invocation.args], {
+    cwd: invocation.cwd,
+    env: invocation.env,
+    extendEnv: false,
+    stdin: "ignore",
+    buffer: false,
+    reject: false,
+    detached: true,
+    stripFinalNewline: false,
+  });
+  const pid = child.pid;
+  let interruptedBy: NodeJS.Signals | undefined;
+  let killed = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let exited = false;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (pid === undefined || exited) return;
+    if (interruptedBy === undefined) {
+      interruptedBy = signal;
+      handlers.onStopping?.(signal, timeoutMs);
+      signalGroup(pid, signal === "SIGINT" ? "SIGINT" : "SIGTERM");
+      killTimer = setTimeout(() => {
+        killed = true;
+        signalGroup(pid, "SIGKILL");
+      }, timeoutMs);
+    } else {
+      // A second Ctrl-C means "now".
+      killed = true;
+      signalGroup(pid, "SIGKILL");
+    }
+  };
+  // If canvos itself goes down unexpectedly, it takes the run with it.
+  const onExit = (): void => {
+    if (pid !== undefined && !exited) signalGroup(pid, "SIGKILL");
+  };
+  for (const signal of FORWARDED) process.on(signal, onSignal);
+  process.on("exit", onExit);
+
+  try {
+    const lines = Promise.all([
+      readLines(child.stdout, (line) => handlers.onLine("stdout", line)),
+      readLines(child.stderr, (line) => handlers.onLine("stderr", line)),
+    ]);
+    const result = await child;
+    exited = true;
+    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+      // Spawning itself failed (ENOENT, EACCES).
+      throw missingBinary(invocation.file);
+    }
+    if (interruptedBy !== undefined && pid !== undefined) signalGroup(pid, "SIGKILL");
+    // A process that escaped the group could hold the pipes open; don't wait on it forever.
+    await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    return { exitCode: result.exitCode, interruptedBy, killed };
+  } finally {
+    exited = true;
+    if (killTimer) clearTimeout(killTimer);
+    for (const signal of FORWARDED) process.off(signal, onSignal);
+    process.off("exit", onExit);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  }
+}
+
+/** `earthly --version`'s line, or undefined when it cannot be had. */
+export async function earthlyVersion(invocation: EarthlyInvocation): Promise<string | undefined> {
+  const result = await execa(invocation.file, [...invocation.args], {
+    cwd: invocation.cwd,
+    env: invocation.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    timeout: 20_000,
+    maxBuffer: 64 * 1024,
+  });
+  if (result.failed && result.exitCode === undefined && result.code === "ENOENT") throw missingBinary(invocation.file);
+  if (result.exitCode !== 0) return undefined;
+  const line = String(result.stdout).split(/\r?\n/).find((l) => l.trim() !== "");
+  return line?.trim();
+}

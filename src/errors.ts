@@ -1,0 +1,60 @@
+// The few error classes canvos throws. Only src/cli/main.ts turns them into exit codes.
+
+export interface Problem {
+  /** Where it was found: `.arg:7`, `--ARCH`, `user-data:3`, or a parameter name. */
+  where: string;
+  message: string;
+  severity: "error" | "warning";
+}
+
+abstract class CanvosError extends Error {
+  abstract readonly exitCode: number;
+  /** The simplest fix, printed under the message. */
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** The user's input is wrong (configuration, flags, files it names). Nothing ran. Exit 2. */
+export class ConfigError extends CanvosError {
+  readonly exitCode = 2;
+  readonly problems: readonly Problem[];
+  constructor(message: string, problems: readonly Problem[] = [], hint?: string) {
+    super(message, hint);
+    this.problems = problems;
+  }
+}
+
+/** The build ran and failed, or what it made is missing or wrong. Exit 1. */
+export class BuildError extends CanvosError {
+  readonly exitCode = 1;
+  /** Extra lines (failing target, command, last log lines, log path) for the summary. */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = [], hint?: string) {
+    super(message, hint);
+    this.details = details;
+  }
+}
+
+/** Something outside the configuration is missing or busy: Earthly, Docker, the workspace lock. Exit 3. */
+export class EnvironmentError extends CanvosError {
+  readonly exitCode = 3;
+}
+
+/** The run was stopped by a signal. Exit 128 + signal number (130 for SIGINT, 143 for SIGTERM). */
+export class InterruptedError extends CanvosError {
+  readonly exitCode: number;
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
+    this.exitCode = signal === "SIGTERM" ? 143 : signal === "SIGHUP" ? 129 : 130;
+  }
+}
+
+export function isCanvosError(error: unknown): error is ConfigError | BuildError | EnvironmentError | InterruptedError {
+  return error instanceof CanvosError;
+}

@@ -1,0 +1,143 @@
+// The plan of a build, as data: what Earthly will be asked to do and what it must produce. The
+// dry run prints it, the runner executes it, verification and the manifest check against it.
+import { BUILDS_ISO, BUILDS_PROVIDERS, K8S_VERSIONS_ARG, TARGET_OF, type BuildCommand } from "./targets.js";
+import { installerImageRef, providerImageRef } from "./images.js";
+import { profileFields, type ProfileFields } from "./profile.js";
+import { buildArgs, earthlyArgs, globalFlags, maskArgs, maskArgv } from "../earthly/args.js";
+import { versionsFor } from "../config/k8s-matrix.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { ConfigError, type Problem } from "../errors.js";
+
+export interface PlannedImage {
+  ref: string;
+  /** The Earthly target that saves it, as Earthly names it in its summary. */
+  target: string;
+  kind: "provider" | "installer";
+  /** Pushed to the registry (with --push); otherwise only loaded into the local Docker. */
+  push: boolean;
+}
+
+export interface BuildPlan {
+  command: BuildCommand;
+  target: string;
+  /** The full Earthly command line, binary first. Carries real values: never print it, print `display`. */
+  argv: string[];
+  buildArgs: Record<string, string>;
+  flags: string[];
+  k8sVersions: string[];
+  images: PlannedImage[];
+  /** Relative to the workspace. */
+  artifacts: string[];
+  profile: ProfileFields;
+  push: boolean;
+  registry: string;
+  warnings: Problem[];
+}
+
+export interface PlanRequest {
+  command: BuildCommand;
+  resolved: ResolvedConfig;
+  earthly: string;
+  /** From --k8s-version (repeatable, comma-separated); empty means the default selection. */
+  k8sVersions: readonly string[];
+  push: boolean;
+  noCache: boolean;
+  earthlyFlags: readonly string[];
+}
+
+const VERSION_SHAPE = /^v?\d+\.\d+\.\d+$/;
+
+/** The Kubernetes versions to build: the flag's, else K8S_VERSION, else the distribution's whole matrix. */
+export function selectK8sVersions(resolved: ResolvedConfig, requested: readonly string[]): { versions: string[]; warnings: Problem[] } {
+  const { config } = resolved;
+  const matrix = versionsFor(config.K8S_DISTRIBUTION, config.FIPS_ENABLED);
+  const wanted = requested.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  const warnings: Problem[] = [];
+  if (wanted.length === 0) {
+    const versions = config.K8S_VERSION !== "" ? [config.K8S_VERSION] : [...matrix];
+    if (versions.length === 0) {
+      throw new ConfigError(`no Kubernetes versions are known for ${config.K8S_DISTRIBUTION}${config.FIPS_ENABLED ? " with FIPS" : ""}`, [], "name one with --k8s-version");
+    }
+    return { versions, warnings };
+  }
+  const problems: Problem[] = [];
+  for (const v of wanted) {
+    if (!VERSION_SHAPE.test(v)) problems.push({ where: "--k8s-version", severity: "error", message: `"${v}" is not a Kubernetes version like 1.27.2` });
+    else if (!matrix.includes(v)) {
+      warnings.push({ where: "--k8s-version", severity: "warning", message: `${v} is not in the ${config.FIPS_ENABLED ? "FIPS " : ""}${config.K8S_DISTRIBUTION} matrix (canvos versions); the build may not find its packages` });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError("invalid --k8s-version", problems);
+  return { versions: [...new Set(wanted)], warnings };
+}
+
+export function createPlan(request: PlanRequest): BuildPlan {
+  const { command, resolved } = request;
+  const { config } = resolved;
+  const target = TARGET_OF[command];
+  const providers = BUILDS_PROVIDERS[command];
+  const selection = providers ? selectK8sVersions(resolved, request.k8sVersions) : { versions: [], warnings: [] };
+  // The whole selection goes to one Earthly run as one arg: the Earthfile builds it as a parallel matrix.
+  const additions: Record<string, string> = providers ? { [K8S_VERSIONS_ARG]: selection.versions.join(",") } : {};
+  const args = buildArgs(resolved, additions);
+  const flags = globalFlags({ push: request.push, noCache: request.noCache, extra: request.earthlyFlags });
+  const images: PlannedImage[] = selection.versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));
+  // build-all reaches the installer image through BUILD, so Earthly outputs it; +iso only uses it via FROM.
+  if (command === "build-all") images.push({ ref: installerImageRef(config), target: "+iso-image", kind: "installer", push: false });
+  const artifacts = BUILDS_ISO[command] ? [`build/${config.ISO_NAME}.iso`, `build/${config.ISO_NAME}.iso.sha256`] : [];
+  return {
+    command,
+    target,
+    argv: [request.earthly, ...earthlyArgs(flags, target, args)],
+    buildArgs: args,
+    flags,
+    k8sVersions: selection.versions,
+    images,
+    artifacts,
+    profile: profileFields(config),
+    push: request.push,
+    registry: config.IMAGE_REGISTRY,
+    warnings: [...resolved.warnings, ...selection.warnings],
+  };
+}
+
+/** The plan as it may be shown or printed as JSON: sensitive values masked. */
+export function planJson(plan: BuildPlan): Record<string, unknown> {
+  return {
+    command: plan.command,
+    target: plan.target,
+    argv: maskArgv(plan.argv),
+    buildArgs: maskArgs(plan.buildArgs),
+    k8sVersions: plan.k8sVersions,
+    push: plan.push,
+    images: plan.images.map((i) => i.ref),
+    artifacts: plan.artifacts,
+    profile: plan.profile,
+    warnings: plan.warnings.map((w) => `${w.where}: ${w.message}`),
+  };
+}
+
+function quote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The human dry-run output. */
+export function renderPlan(plan: BuildPlan): string {
+  const lines = [`canvos ${plan.command}: Earthly target ${plan.target}`, "", "Earthly command:"];
+  const argv = maskArgv(plan.argv);
+  const head = argv.slice(0, plan.flags.length + 2).map(quote).join(" ");
+  lines.push(`  ${head} \\`);
+  const rest = argv.slice(plan.flags.length + 2);
+  rest.forEach((arg, i) => lines.push(`    ${quote(arg)}${i < rest.length - 1 ? " \\" : ""}`));
+  if (plan.k8sVersions.length > 0) lines.push("", `Kubernetes versions (${plan.k8sVersions.length}, one parallel run): ${plan.k8sVersions.join(", ")}`);
+  lines.push("", plan.images.length > 0 ? "Images:" : "Images: none");
+  for (const image of plan.images) lines.push(`  ${image.ref}  (${image.push ? "pushed" : "local Docker only"})`);
+  lines.push("", plan.artifacts.length > 0 ? "Artifacts:" : "Artifacts: none");
+  for (const artifact of plan.artifacts) lines.push(`  ${artifact}`);
+  if (plan.warnings.length > 0) {
+    lines.push("", "Warnings:");
+    for (const w of plan.warnings) lines.push(`  ${w.where}: ${w.message}`);
+  }
+  lines.push("", "Dry run: nothing was run.");
+  return lines.join("\n") + "\n";
+}

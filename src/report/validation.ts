@@ -1,0 +1,36 @@
+// Renders a Validation for people (stderr for problems, stdout for the table) or as JSON.
+import type { Validation } from "../config/validate.js";
+import { formatProblem } from "../cli/handle-error.js";
+import { style } from "./style.js";
+
+export function renderValidation(v: Validation, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+  for (const problem of v.problems) err.write(formatProblem(problem) + "\n");
+  if (v.parameters.length > 0) {
+    const nameWidth = Math.max(...v.parameters.map((p) => p.name.length));
+    const valueWidth = Math.min(60, Math.max(...v.parameters.map((p) => display(p.value).length)));
+    out.write(style.bold("Parameters") + (v.argFile ? style.dim(`  (arg file: ${v.argFile})`) : "") + "\n");
+    for (const p of v.parameters) {
+      out.write(`  ${p.name.padEnd(nameWidth)}  ${display(p.value).padEnd(valueWidth)}  ${style.dim(p.from)}\n`);
+    }
+  }
+  if (v.files.length > 0) {
+    out.write(style.bold("Files") + "\n");
+    const roleWidth = Math.max(...v.files.map((f) => f.role.length));
+    for (const f of v.files) {
+      const mark = f.status === "ok" ? style.green("ok") : f.status === "absent" ? style.dim("absent") : f.status === "warning" ? style.yellow("warning") : style.red("invalid");
+      out.write(`  ${f.role.padEnd(roleWidth)}  ${f.path}  ${mark}  ${style.dim(f.detail)}\n`);
+    }
+  }
+  const errors = v.problems.filter((p) => p.severity === "error").length;
+  const warnings = v.problems.length - errors;
+  const summary = errors > 0 ? style.red(`${errors} error(s), ${warnings} warning(s): fix the errors before building`) : style.green(`configuration valid`) + (warnings > 0 ? style.yellow(` (${warnings} warning(s))`) : "");
+  err.write(summary + "\n");
+}
+
+function display(value: string): string {
+  return value === "" ? '""' : JSON.stringify(value).slice(1, -1);
+}
+
+export function validationJson(v: Validation): string {
+  return JSON.stringify(v, null, 2) + "\n";
+}

@@ -1,0 +1,94 @@
+// After Earthly says it succeeded, check what is on disk and what it reported: the ISO and its
+// .sha256 exist and agree, and every planned image appears in Earthly's output summary.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { BuildError } from "../errors.js";
+import type { EarthlyOutcome } from "../earthly/output.js";
+import type { BuildPlan } from "../plan/plan.js";
+
+export interface ArtifactRecord {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ImageRecord {
+  ref: string;
+  pushed: boolean;
+}
+
+export interface Verification {
+  artifacts: ArtifactRecord[];
+  images: ImageRecord[];
+  problems: string[];
+}
+
+/** Streamed: an ISO of several GB never sits in memory. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** `sha256sum` format: `<hex>  <name>` (or `<hex> *<name>` in binary mode). */
+export function parseSha256File(text: string): { sum: string; name: string | undefined } | undefined {
+  const m = /^\s*([0-9a-fA-F]{64})(?:\s+\*?(\S.*?))?\s*$/m.exec(text);
+  return m ? { sum: (m[1] ?? "").toLowerCase(), name: m[2] } : undefined;
+}
+
+async function record(cwd: string, path: string): Promise<ArtifactRecord | undefined> {
+  try {
+    const info = await stat(join(cwd, path));
+    if (!info.isFile()) return undefined;
+    return { path, size: info.size, sha256: await sha256File(join(cwd, path)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks everything and lists every problem; does not throw. */
+export async function checkOutputs(plan: BuildPlan, cwd: string, outcome: EarthlyOutcome): Promise<Verification> {
+  const problems: string[] = [];
+  const artifacts: ArtifactRecord[] = [];
+  for (const path of plan.artifacts) {
+    const found = await record(cwd, path);
+    if (found) artifacts.push(found);
+    else problems.push(`${path} is missing`);
+  }
+  for (const iso of plan.artifacts.filter((p) => p.endsWith(".iso"))) {
+    const isoRecord = artifacts.find((a) => a.path === iso);
+    const sumPath = `${iso}.sha256`;
+    if (!isoRecord || !artifacts.some((a) => a.path === sumPath)) continue;
+    const parsed = parseSha256File(await readFile(join(cwd, sumPath), "utf8"));
+    if (!parsed) problems.push(`${sumPath} does not hold a sha256 sum`);
+    else if (parsed.sum !== isoRecord.sha256) problems.push(`${sumPath} says ${parsed.sum} but ${iso} hashes to ${isoRecord.sha256}`);
+    else if (parsed.name !== undefined && basename(parsed.name) !== basename(iso)) problems.push(`${sumPath} names ${parsed.name}, not ${basename(iso)}`);
+  }
+  const output = new Set(outcome.images.map((i) => i.ref));
+  const pushed = new Set(outcome.pushed.map((i) => i.ref));
+  const images: ImageRecord[] = [];
+  for (const image of plan.images) {
+    if (image.push && !pushed.has(image.ref)) {
+      problems.push(`image ${image.ref} was not pushed (Earthly's summary has no "Pushed image ... as ${image.ref}")`);
+    } else if (!image.push && !output.has(image.ref) && !pushed.has(image.ref)) {
+      problems.push(`image ${image.ref} is not in Earthly's output summary`);
+    } else {
+      images.push({ ref: image.ref, pushed: pushed.has(image.ref) });
+    }
+  }
+  return { artifacts, images, problems };
+}
+
+export async function verifyOutputs(plan: BuildPlan, cwd: string, outcome: EarthlyOutcome, logPath: string): Promise<Verification> {
+  const result = await checkOutputs(plan, cwd, outcome);
+  if (result.problems.length > 0) {
+    throw new BuildError(
+      `Earthly reported success, but ${result.problems.length === 1 ? "an output is" : "outputs are"} missing or wrong`,
+      [...result.problems, `log: ${logPath}`],
+      "check that the Earthfile saves what canvos expects (SAVE ARTIFACT ... AS LOCAL, SAVE IMAGE), and that no --ci/--no-output flag was passed through",
+    );
+  }
+  return result;
+}

@@ -1,0 +1,72 @@
+// build/canvos-manifest.json: what a run was asked to do and what it made, for people and tools
+// that pick up the artifacts later. Sensitive values are masked, as everywhere canvos writes.
+import { renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { maskValue } from "../config/resolve.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { maskArgv } from "../earthly/args.js";
+import type { BuildPlan } from "../plan/plan.js";
+import type { ArtifactRecord, ImageRecord } from "../verify/verify.js";
+
+export const MANIFEST_FILE = "build/canvos-manifest.json";
+
+export interface Manifest {
+  canvos: string;
+  command: string;
+  status: "succeeded" | "failed" | "interrupted";
+  config: Record<string, string>;
+  earthly: { version: string | null; command: string[] };
+  k8sVersions: string[];
+  images: ImageRecord[];
+  artifacts: ArtifactRecord[];
+  log: string;
+  start: string;
+  end: string;
+  durationSeconds: number;
+}
+
+export function maskedConfig(resolved: ResolvedConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  const all = { ...(resolved.config as unknown as Record<string, string | boolean>), ...resolved.extra };
+  for (const [key, value] of Object.entries(all)) out[key] = maskValue(key, String(value));
+  return out;
+}
+
+export interface ManifestInput {
+  canvosVersion: string;
+  plan: BuildPlan;
+  resolved: ResolvedConfig;
+  status: Manifest["status"];
+  earthlyVersion: string | undefined;
+  images: ImageRecord[];
+  artifacts: ArtifactRecord[];
+  log: string;
+  start: Date;
+  end: Date;
+}
+
+export function createManifest(input: ManifestInput): Manifest {
+  return {
+    canvos: input.canvosVersion,
+    command: input.plan.command,
+    status: input.status,
+    config: maskedConfig(input.resolved),
+    earthly: { version: input.earthlyVersion ?? null, command: maskArgv(input.plan.argv) },
+    k8sVersions: input.plan.k8sVersions,
+    images: input.images,
+    artifacts: input.artifacts,
+    log: input.log,
+    start: input.start.toISOString(),
+    end: input.end.toISOString(),
+    durationSeconds: Math.round((input.end.getTime() - input.start.getTime()) / 100) / 10,
+  };
+}
+
+/** Written to a temporary name and renamed, so a reader never sees half a file. */
+export function writeManifest(cwd: string, manifest: Manifest): string {
+  const path = join(cwd, MANIFEST_FILE);
+  mkdirSync(join(cwd, "build"), { recursive: true });
+  writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");
+  renameSync(`${path}.tmp`, path);
+  return MANIFEST_FILE;
+}
