@@ -21,7 +21,9 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of candidates) {
-    const score = distance(needle, candidate.toLowerCase());
+    const hay = candidate.toLowerCase();
+    // A name cut short or run on (IMAGE_REPOSITORY for IMAGE_REPO) is the likeliest typo of all.
+    const score = needle.startsWith(hay) || hay.startsWith(needle) ? 1 : distance(needle, hay);
     if (score < bestScore) {
       best = candidate;
       bestScore = score;

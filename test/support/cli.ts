@@ -1,0 +1,37 @@
+// Runs the built `canvos` the way a user does: a real process in a temp workspace.
+import { mkdtempSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
+import { onTestFinished } from "vitest";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const CANVOS = join(ROOT, "bin", "canvos.js");
+
+export interface RunOptions {
+  cwd: string;
+  /** Added to a minimal environment (PATH, HOME), so the developer's proxies and CI variables do not leak in. */
+  env?: Record<string, string | undefined>;
+}
+
+/** A fresh folder, removed when the test ends. */
+export function workspace(prefix = "canvos-ws-"): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function baseEnv(): Record<string, string | undefined> {
+  return { PATH: process.env["PATH"], HOME: process.env["HOME"], FORCE_COLOR: "0", NO_COLOR: "1", TMPDIR: process.env["TMPDIR"] };
+}
+
+export function canvos(args: readonly string[], options: RunOptions): ResultPromise<{ reject: false; extendEnv: false; stripFinalNewline: false }> {
+  return execa(process.execPath, [CANVOS, ...args], {
+    cwd: options.cwd,
+    env: { ...baseEnv(), ...options.env },
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+  });
+}
