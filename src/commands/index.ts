@@ -4,5 +4,16 @@ import type { Command } from "commander";
 import { validateCommand } from "./validate.js";
 import { initCommand } from "./init.js";
 import { versionsCommand } from "./versions.js";
+import { buildAllCommand, isoCommand, providerCommand, baseCommand } from "./build.js";
+import { profileCommand } from "./profile.js";
 
-export const commands: ReadonlyArray<() => Command> = [validateCommand, initCommand, versionsCommand];
+export const commands: ReadonlyArray<() => Command> = [
+  validateCommand,
+  initCommand,
+  versionsCommand,
+  buildAllCommand,
+  isoCommand,
+  providerCommand,
+  baseCommand,
+  profileCommand,
+];

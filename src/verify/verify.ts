@@ -4,7 +4,6 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { BuildError } from "../errors.js";
 import type { EarthlyOutcome } from "../earthly/output.js";
 import type { BuildPlan } from "../plan/plan.js";
 
@@ -79,16 +78,4 @@ export async function checkOutputs(plan: BuildPlan, cwd: string, outcome: Earthl
     }
   }
   return { artifacts, images, problems };
-}
-
-export async function verifyOutputs(plan: BuildPlan, cwd: string, outcome: EarthlyOutcome, logPath: string): Promise<Verification> {
-  const result = await checkOutputs(plan, cwd, outcome);
-  if (result.problems.length > 0) {
-    throw new BuildError(
-      `Earthly reported success, but ${result.problems.length === 1 ? "an output is" : "outputs are"} missing or wrong`,
-      [...result.problems, `log: ${logPath}`],
-      "check that the Earthfile saves what canvos expects (SAVE ARTIFACT ... AS LOCAL, SAVE IMAGE), and that no --ci/--no-output flag was passed through",
-    );
-  }
-  return result;
 }

@@ -1,0 +1,92 @@
+// The build commands: build-all, iso, provider, base. Each only declares its flags; the work is
+// loaded inside the action (src/earthly/run-build.ts).
+import { Command } from "commander";
+import { z } from "zod";
+import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { ConfigError } from "../errors.js";
+import { BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const buildOptionsSchema = z.object({
+  dryRun: z.boolean().default(false),
+  json: z.boolean().default(false),
+  push: z.boolean().default(false),
+  cache: z.boolean().default(true),
+  verbose: z.boolean().default(false),
+  earthlyBin: z.string().optional(),
+  earthlyFlag: z.array(z.string()).default([]),
+  k8sVersion: z.array(z.string()).default([]),
+});
+
+const DESCRIPTIONS: Readonly<Record<BuildCommand, string>> = {
+  "build-all": "build the provider images and the installer ISO",
+  iso: "build the installer ISO (build/$ISO_NAME.iso and its .sha256)",
+  provider: "build the Kubernetes provider images",
+  base: "build the base image alone",
+};
+
+const EXAMPLES: Readonly<Record<BuildCommand, string>> = {
+  "build-all": `  $ canvos build-all --arch amd64
+  $ canvos build-all --k8s-version 1.27.2,1.28.2 --push --registry registry.example.com --repo edge
+  $ canvos build-all --dry-run --json`,
+  iso: `  $ canvos iso
+  $ canvos iso --arg-file ci.arg --ISO_NAME=site-a
+  $ canvos iso --dry-run --json`,
+  provider: `  $ canvos provider --k8s-version 1.27.2 --push > profile.yaml
+  $ canvos provider --k8s-distribution rke2 --fips --base-image <fips base image>
+  $ canvos provider --earthly-flag=--strict --verbose`,
+  base: `  $ canvos base
+  $ canvos base --os opensuse-leap --os-version 15.5 --dry-run`,
+};
+
+function defineBuildCommand(command: BuildCommand): Command {
+  const providers = BUILDS_PROVIDERS[command];
+  const cmd = new Command(command)
+    .description(`${DESCRIPTIONS[command]} (Earthly ${TARGET_OF[command]})`)
+    .option("--dry-run", "print the plan (Earthly command, build args, images, artifacts) and run nothing")
+    .option("--json", "with --dry-run: print the plan as one JSON object on stdout")
+    .option("--push", "push the provider images to IMAGE_REGISTRY (Earthly --push)")
+    .option("--no-cache", "build without Earthly's cache (Earthly --no-cache)")
+    .option("--verbose", "stream Earthly's own log lines to stderr")
+    .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
+    .option("--earthly-flag <flag>", "pass a flag to Earthly, before the target (repeatable), e.g. --earthly-flag=--strict", collect, []);
+  if (providers) {
+    cmd.option("--k8s-version <versions>", "Kubernetes version(s) to build, repeatable or comma-separated (default: K8S_VERSION, else the whole matrix)", collect, []);
+  }
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+${EXAMPLES[command]}
+
+Progress goes to stderr, the full Earthly log to build/logs/, results${providers ? " (the Palette profile snippet)" : ""} to stdout.
+Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid configuration,
+3 Earthly missing or workspace busy, 130/143 interrupted.`,
+  );
+  addConfigOptions(cmd);
+  return cmd.action(async (_opts: unknown, self: Command) => {
+    const parsed = buildOptionsSchema.safeParse(self.opts());
+    if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
+    const o = parsed.data;
+    if (o.json && !o.dryRun) throw new ConfigError("--json goes with --dry-run", [], "the build's own record is build/canvos-manifest.json");
+    const { runBuild } = await import("../earthly/run-build.js");
+    await runBuild({
+      command,
+      request: configRequest(self, process.cwd()),
+      k8sVersions: o.k8sVersion,
+      push: o.push,
+      noCache: !o.cache,
+      earthlyFlags: o.earthlyFlag,
+      earthlyBin: o.earthlyBin,
+      dryRun: o.dryRun,
+      json: o.json,
+      verbose: o.verbose,
+    });
+  });
+}
+
+export const buildAllCommand = (): Command => defineBuildCommand("build-all");
+export const isoCommand = (): Command => defineBuildCommand("iso");
+export const providerCommand = (): Command => defineBuildCommand("provider");
+export const baseCommand = (): Command => defineBuildCommand("base");

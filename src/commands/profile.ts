@@ -1,0 +1,22 @@
+// `canvos profile`: the Palette profile snippet for the current configuration, without building.
+import { Command } from "commander";
+import { addConfigOptions, configRequest } from "../cli/config-options.js";
+
+export function profileCommand(): Command {
+  const cmd = new Command("profile")
+    .description("print the Palette cluster profile snippet for the current configuration (builds nothing)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ canvos profile
+  $ canvos profile --registry registry.example.com --repo edge --tag prod > profile.yaml
+
+Exit codes: 0 printed, 2 invalid configuration.`,
+    );
+  addConfigOptions(cmd);
+  return cmd.action(async (_opts: unknown, self: Command) => {
+    const { printProfile } = await import("../earthly/run-build.js");
+    await printProfile(configRequest(self, process.cwd()));
+  });
+}

@@ -1,0 +1,50 @@
+// For CI, pipes and tests: one plain line per step, no spinner, no colour codes.
+import { cleanLine } from "../earthly/output.js";
+import type { BuildEvent, BuildSummary, Reporter } from "../earthly/events.js";
+import { noPaint, renderSummary } from "./summary.js";
+
+export class PlainReporter implements Reporter {
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly verbose: boolean,
+  ) {}
+
+  private say(text: string): void {
+    this.out.write(`canvos: ${text}\n`);
+  }
+
+  event(event: BuildEvent): void {
+    switch (event.type) {
+      case "start":
+        this.say(`${event.command}: running Earthly ${event.target}${event.providerImages > 0 ? ` (${event.providerImages} provider image${event.providerImages === 1 ? "" : "s"})` : ""}; log: ${event.logPath}`);
+        break;
+      case "warning":
+        this.say(`warning: ${event.message}`);
+        break;
+      case "phase":
+        this.say(`phase: ${event.phase}`);
+        break;
+      case "target":
+        if (!this.verbose) this.say(`target: ${event.target}`);
+        break;
+      case "image":
+        this.say(`image ${event.done}/${event.total} done: ${event.ref}`);
+        break;
+      case "log":
+        if (this.verbose) this.out.write(cleanLine(event.line) + "\n");
+        break;
+      case "stopping":
+        this.say(`${event.signal} received: stopping Earthly (waiting up to ${Math.round(event.timeoutMs / 1000)} s for its clean-up)`);
+        break;
+      case "verifying":
+        this.say("checking the outputs");
+        break;
+    }
+  }
+
+  summary(summary: BuildSummary): void {
+    this.out.write(renderSummary(summary, noPaint));
+  }
+
+  stop(): void {}
+}

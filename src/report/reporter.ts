@@ -1,0 +1,9 @@
+// Picks the reporter: a spinner on a terminal, plain lines otherwise (CI, pipes, tests).
+import type { Reporter } from "../earthly/events.js";
+import { PlainReporter } from "./plain-reporter.js";
+import { TtyReporter } from "./tty-reporter.js";
+
+export function createReporter(options: { verbose: boolean; stderr?: NodeJS.WriteStream }): Reporter {
+  const stderr = options.stderr ?? process.stderr;
+  return stderr.isTTY && process.env["TERM"] !== "dumb" ? new TtyReporter(stderr, options.verbose) : new PlainReporter(stderr, options.verbose);
+}

@@ -1,0 +1,53 @@
+// The end-of-run summary, shared by both reporters (they differ only in colour).
+import type { BuildSummary } from "../earthly/events.js";
+
+export interface Paint {
+  green(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export const noPaint: Paint = { green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
+
+export function formatSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** ttl.sh is anonymous and deletes images after 24 h: fine for a demo, a surprise in production. */
+export function isEphemeralRegistry(registry: string): boolean {
+  return registry === "ttl.sh" || registry.startsWith("ttl.sh/") || registry.startsWith("ttl.sh:");
+}
+
+export function renderSummary(summary: BuildSummary, paint: Paint = noPaint): string {
+  const lines = [paint.green(`canvos ${summary.command} succeeded in ${formatDuration(summary.durationMs)}`)];
+  if (summary.artifacts.length > 0) {
+    lines.push("Artifacts:");
+    const width = Math.max(...summary.artifacts.map((a) => a.path.length));
+    for (const a of summary.artifacts) lines.push(`  ${a.path.padEnd(width)}  ${formatSize(a.size).padStart(10)}  sha256 ${a.sha256}`);
+  }
+  if (summary.images.length > 0) {
+    lines.push("Images:");
+    for (const i of summary.images) lines.push(`  ${i.ref}  ${paint.dim(i.pushed ? "(pushed)" : "(local Docker)")}`);
+  }
+  lines.push(`Log: ${summary.logPath}`, `Manifest: ${summary.manifestPath}`);
+  if (summary.images.length > 0 && isEphemeralRegistry(summary.registry)) {
+    lines.push(paint.yellow("warning: IMAGE_REGISTRY is ttl.sh, an anonymous registry that deletes images after 24 h; set IMAGE_REGISTRY to keep them"));
+  }
+  return lines.join("\n") + "\n";
+}
