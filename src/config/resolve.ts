@@ -130,7 +130,7 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
 
   if (problems.length > 0) {
     problems.sort(byLocation);
-    throw new ConfigError(problems.length === 1 ? "1 problem in the configuration; nothing was built" : `${problems.length} problems in the configuration; nothing was built`, [...problems, ...warnings]);
+    throw new ConfigError(problems.length === 1 ? "1 error in the configuration; nothing was built" : `${problems.length} errors in the configuration; nothing was built`, [...problems, ...warnings]);
   }
 
   const sources: Record<string, Source> = {};

@@ -21,10 +21,20 @@ export function renderValidation(v: Validation, out: NodeJS.WritableStream, err:
       out.write(`  ${f.role.padEnd(roleWidth)}  ${f.path}  ${mark}  ${style.dim(f.detail)}\n`);
     }
   }
+  // An invalid configuration ends in an error, whose message is the summary.
+  if (v.valid) {
+    const warnings = v.problems.length;
+    err.write(style.green("configuration valid") + (warnings > 0 ? style.yellow(` (${plural(warnings, "warning")})`) : "") + "\n");
+  }
+}
+
+export function invalidSummary(v: Validation): string {
   const errors = v.problems.filter((p) => p.severity === "error").length;
-  const warnings = v.problems.length - errors;
-  const summary = errors > 0 ? style.red(`${errors} error(s), ${warnings} warning(s): fix the errors before building`) : style.green(`configuration valid`) + (warnings > 0 ? style.yellow(` (${warnings} warning(s))`) : "");
-  err.write(summary + "\n");
+  return `${plural(errors, "error")} in the configuration; nothing was built`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function display(value: string): string {
