@@ -16,9 +16,13 @@ export function renderValidation(v: Validation, out: NodeJS.WritableStream, err:
   if (v.files.length > 0) {
     out.write(style.bold("Files") + "\n");
     const roleWidth = Math.max(...v.files.map((f) => f.role.length));
+    const pathWidth = Math.max(...v.files.map((f) => f.path.length));
+    const markWidth = "invalid".length;
     for (const f of v.files) {
       const mark = f.status === "ok" ? style.green("ok") : f.status === "absent" ? style.dim("absent") : f.status === "warning" ? style.yellow("warning") : style.red("invalid");
-      out.write(`  ${f.role.padEnd(roleWidth)}  ${f.path}  ${mark}  ${style.dim(f.detail)}\n`);
+      // Padding is computed on the bare word: colour codes have no width.
+      const pad = " ".repeat(markWidth - f.status.length);
+      out.write(`  ${f.role.padEnd(roleWidth)}  ${f.path.padEnd(pathWidth)}  ${mark}${pad}  ${style.dim(f.detail)}\n`);
     }
   }
   // An invalid configuration ends in an error, whose message is the summary.
