@@ -183,3 +183,45 @@ export async function earthlyVersion(invocation: EarthlyInvocation): Promise<str
   const line = String(result.stdout).split(/\r?\n/).find((l) => l.trim() !== "");
   return line?.trim();
 }
+
+export interface ToolResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** The program does not exist (ENOENT) or cannot be executed. */
+  notFound: boolean;
+  timedOut: boolean;
+}
+
+export interface ToolOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string | undefined;
+  /** Written to the program's stdin (a credential helper reads the registry host there). */
+  input?: string | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * A short helper command whose output canvos reads (docker info, docker-credential-*, docker kill):
+ * argument array, bounded output, a timeout, never a throw for a failing program.
+ */
+export async function runTool(file: string, args: readonly string[], options: ToolOptions): Promise<ToolResult> {
+  const result = await execa(file, [...args], {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
+    reject: false,
+    timeout: options.timeoutMs ?? 60_000,
+    maxBuffer: 1024 * 1024,
+    stripFinalNewline: true,
+  });
+  const code = (result as { code?: string }).code;
+  return {
+    exitCode: result.exitCode,
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+    notFound: result.exitCode === undefined && (code === "ENOENT" || code === "EACCES"),
+    timedOut: result.timedOut,
+  };
+}

@@ -1,0 +1,148 @@
+// Asks a registry (Docker Registry HTTP API v2) whether an image exists. Handles both ways
+// registries authenticate: a Bearer token from the realm the 401 names (with Basic credentials when
+// there are some, anonymously otherwise), and plain Basic. Credentials never reach a message.
+import { EnvironmentError } from "../errors.js";
+import { findCredentials, type CredentialLookup, type Credentials } from "./credentials.js";
+import { parseImageRef, registryScheme, type ImageRef } from "./reference.js";
+
+/** Every manifest type a pushed image can have: multi-arch indexes and single manifests. */
+export const MANIFEST_ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+].join(", ");
+
+export interface RegistryOptions extends CredentialLookup {
+  /** Credentials to use instead of Docker's config (tests, or a caller that already has them). */
+  credentials?: Credentials | undefined;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Told once per registry when configured credentials could not be used. */
+  onWarning?: (message: string) => void;
+}
+
+interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** `Bearer realm="https://auth",service="registry",scope="repository:a/b:pull"` → its parts. */
+export function parseChallenge(header: string): Challenge | undefined {
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
+  for (let p = re.exec(m[2] ?? ""); p !== null; p = re.exec(m[2] ?? "")) params[(p[1] ?? "").toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : (p[3] ?? "");
+  return { scheme: (m[1] ?? "").toLowerCase(), params };
+}
+
+function basic(credentials: Credentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+
+export class RegistryClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  /** Authorization header per registry+repository, so a run with many tags authenticates once. */
+  private readonly authCache = new Map<string, string>();
+  private readonly credentialCache = new Map<string, Promise<Credentials | undefined>>();
+
+  constructor(private readonly options: RegistryOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    const image = parseImageRef(ref);
+    const url = `${registryScheme(image.apiHost)}://${image.apiHost}/v2/${image.repository}/manifests/${encodeURIComponent(image.reference).replace(/%3A/gi, ":")}`;
+    const cacheKey = `${image.apiHost}/${image.repository}`;
+    let response = await this.request(url, "HEAD", this.authCache.get(cacheKey), image);
+    if (response.status === 401) {
+      const authorization = await this.authorize(response, image);
+      if (authorization === undefined) throw this.denied(image, false);
+      this.authCache.set(cacheKey, authorization);
+      response = await this.request(url, "HEAD", authorization, image);
+    }
+    // A few registries do not answer HEAD on manifests.
+    if (response.status === 405) response = await this.request(url, "GET", this.authCache.get(cacheKey), image);
+    if (response.status >= 200 && response.status < 300) return true;
+    if (response.status === 404) return false;
+    if (response.status === 401 || response.status === 403) throw this.denied(image, (await this.credentials(image)) !== undefined);
+    throw new EnvironmentError(`${image.registry} answered ${response.status} ${response.statusText} when asked for ${ref}`);
+  }
+
+  private denied(image: ImageRef, hadCredentials: boolean): EnvironmentError {
+    return new EnvironmentError(
+      `${image.registry} refused to say whether ${image.repository}:${image.reference} exists (not authorized)`,
+      hadCredentials ? `the credentials Docker has for ${image.registry} lack pull access: run docker login ${image.registry} again` : `log in first: docker login ${image.registry}`,
+    );
+  }
+
+  private async request(url: string, method: "HEAD" | "GET", authorization: string | undefined, image: ImageRef): Promise<Response> {
+    const headers: Record<string, string> = { Accept: MANIFEST_ACCEPT };
+    if (authorization !== undefined) headers["Authorization"] = authorization;
+    return this.send(url, { method, headers }, image);
+  }
+
+  private async send(url: string, init: RequestInit, image: ImageRef): Promise<Response> {
+    try {
+      const response = await this.fetchImpl(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
+      // The body is never needed beyond the token; drop it so the connection is freed.
+      if (init.method === "GET" && !url.includes("/token") && response.body) await response.body.cancel().catch(() => undefined);
+      return response;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new EnvironmentError(`cannot reach the registry ${image.registry} (${new URL(url).origin}): ${why}`, `check the registry address and the network (proxy: HTTPS_PROXY)`);
+    }
+  }
+
+  private credentials(image: ImageRef): Promise<Credentials | undefined> {
+    if (this.options.credentials !== undefined) return Promise.resolve(this.options.credentials);
+    let found = this.credentialCache.get(image.registry);
+    if (!found) {
+      found = findCredentials(image.registry, this.options).then((result) => {
+        if (result.warning !== undefined) this.options.onWarning?.(result.warning);
+        return result.credentials;
+      });
+      this.credentialCache.set(image.registry, found);
+    }
+    return found;
+  }
+
+  private async authorize(response: Response, image: ImageRef): Promise<string | undefined> {
+    const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
+    const credentials = await this.credentials(image);
+    if (challenge?.scheme === "basic") return credentials ? basic(credentials) : undefined;
+    if (challenge?.scheme !== "bearer" || challenge.params["realm"] === undefined) return undefined;
+    const tokenUrl = new URL(challenge.params["realm"]);
+    if (challenge.params["service"] !== undefined) tokenUrl.searchParams.set("service", challenge.params["service"]);
+    tokenUrl.searchParams.set("scope", challenge.params["scope"] ?? `repository:${image.repository}:pull`);
+    const headers: Record<string, string> = {};
+    if (credentials) headers["Authorization"] = basic(credentials);
+    const tokenResponse = await this.send(tokenUrl.toString(), { method: "GET", headers }, image);
+    if (tokenResponse.status === 401 || tokenResponse.status === 403) {
+      await tokenResponse.body?.cancel().catch(() => undefined);
+      throw new EnvironmentError(
+        `${image.registry}'s token service (${tokenUrl.origin}) refused ${credentials ? "the credentials Docker has for it" : "an anonymous request"}`,
+        credentials ? `run docker login ${image.registry} again` : `log in first: docker login ${image.registry}`,
+      );
+    }
+    if (!tokenResponse.ok) throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) answered ${tokenResponse.status}`);
+    let body: unknown;
+    try {
+      body = await tokenResponse.json();
+    } catch {
+      throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) did not answer with JSON`);
+    }
+    const token = (body as { token?: unknown; access_token?: unknown } | null)?.token ?? (body as { access_token?: unknown } | null)?.access_token;
+    if (typeof token !== "string" || token === "") throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) gave no token`);
+    return `Bearer ${token}`;
+  }
+}
+
+/** One question, one answer: is `ref` in its registry? */
+export function imageExists(ref: string, options: RegistryOptions): Promise<boolean> {
+  return new RegistryClient(options).imageExists(ref);
+}
