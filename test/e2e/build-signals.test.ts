@@ -1,0 +1,96 @@
+// Ctrl-C, SIGTERM and concurrent runs, against the stand-in Earthly.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { canvos, workspace } from "../support/cli.js";
+import { isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
+
+async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function pids(file: string): number[] {
+  return readFileSync(file, "utf8").trim().split("\n").map(Number);
+}
+
+function setup() {
+  const cwd = workspace();
+  writeArg(cwd, "CUSTOM_TAG=demo\n");
+  const pidfile = join(cwd, "..", `${cwd.split("/").pop()}-pids`);
+  return { cwd, pidfile };
+}
+
+describe("signals", () => {
+  it.each([
+    ["SIGINT", 130, "interrupt"],
+    ["SIGTERM", 143, "terminated"],
+  ] as const)("%s goes to Earthly, canvos waits for its clean-up and exits %i, nothing survives", async (signal, code, word) => {
+    const { cwd, pidfile } = setup();
+    const run = canvos(["build-all", "--k8s-version", "1.27.2"], {
+      cwd,
+      env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_GRANDCHILD: "1", FAKE_EARTHLY_CLEANUP_MS: "300" },
+    });
+    await waitFor(() => existsSync(pidfile) && pids(pidfile).length === 2);
+    run.kill(signal);
+    const r = await run;
+    expect(r.exitCode).toBe(code);
+    expect(r.stderr).toContain(`${signal} received: stopping Earthly`);
+    expect(r.stderr).toContain(`canvos: interrupted by ${signal}`);
+    expect(r.stdout).toBe("");
+    for (const pid of pids(pidfile)) expect(isAlive(pid)).toBe(false);
+    const logDir = join(cwd, "build/logs");
+    const log = readFileSync(join(logDir, readdirSync(logDir)[0] ?? ""), "utf8");
+    expect(log).toContain(`Received signal ${word}. Cleaning up before exiting...`);
+    expect(existsSync(join(cwd, ".canvos/build.lock"))).toBe(false);
+    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8"))).toMatchObject({ status: "interrupted" });
+  });
+
+  it("kills Earthly when its clean-up does not finish in time", async () => {
+    const { cwd, pidfile } = setup();
+    const started = Date.now();
+    const run = canvos(["iso"], {
+      cwd,
+      env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_HANG_ON_SIGNAL: "1", CANVOS_STOP_TIMEOUT_MS: "1000" },
+    });
+    await waitFor(() => existsSync(pidfile));
+    run.kill("SIGINT");
+    const r = await run;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    for (const pid of pids(pidfile)) expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe("one run per workspace", () => {
+  it("a second run says so, exits 3 and leaves build/ alone; the first finishes", async () => {
+    const { cwd, pidfile } = setup();
+    const first = canvos(["iso"], { cwd, env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "2500", FAKE_EARTHLY_PIDFILE: pidfile } });
+    await waitFor(() => existsSync(pidfile));
+    const before = readdirSync(join(cwd, "build"), { recursive: true }).sort();
+    const beforeMtime = statSync(join(cwd, "build")).mtimeMs;
+    const second = await canvos(["build-all"], { cwd, env: { PATH: pathWithFake() } });
+    expect(second.exitCode).toBe(3);
+    expect(second.stderr).toMatch(/canvos: another canvos run is using this workspace: `canvos iso` \(pid \d+\), started /);
+    expect(readdirSync(join(cwd, "build"), { recursive: true }).sort()).toEqual(before);
+    expect(statSync(join(cwd, "build")).mtimeMs).toBe(beforeMtime);
+    const r = await first;
+    expect(r.exitCode).toBe(0);
+    expect(readdirSync(join(cwd, "build/logs"))).toHaveLength(1);
+  });
+
+  it("a lock left by a dead process is taken over", async () => {
+    const { cwd } = setup();
+    mkdirSync(join(cwd, ".canvos"));
+    const dead = spawnSync("true").pid;
+    writeFileSync(join(cwd, ".canvos/build.lock"), JSON.stringify({ pid: dead, host: hostname(), command: "iso", started: "earlier" }));
+    const r = await canvos(["iso"], { cwd, env: { PATH: pathWithFake() } });
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(join(cwd, ".canvos/build.lock"))).toBe(false);
+  });
+});
