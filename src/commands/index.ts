@@ -6,6 +6,7 @@ import { initCommand } from "./init.js";
 import { versionsCommand } from "./versions.js";
 import { buildAllCommand, isoCommand, providerCommand, baseCommand } from "./build.js";
 import { profileCommand } from "./profile.js";
+import { doctorCommand } from "./doctor.js";
 
 export const commands: ReadonlyArray<() => Command> = [
   validateCommand,
@@ -16,4 +17,5 @@ export const commands: ReadonlyArray<() => Command> = [
   providerCommand,
   baseCommand,
   profileCommand,
+  doctorCommand,
 ];

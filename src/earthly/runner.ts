@@ -197,7 +197,7 @@ export interface ToolOptions {
   env: NodeJS.ProcessEnv;
   cwd?: string | undefined;
   /** Written to the program's stdin (a credential helper reads the registry host there). */
-  input?: string | undefined;
+  input?: string | Uint8Array | undefined;
   timeoutMs?: number | undefined;
 }
 

@@ -1,0 +1,40 @@
+import { Command } from "commander";
+import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { RUNNERS, type RunnerChoice } from "../earthly/docker-runner.js";
+
+export function doctorCommand(): Command {
+  const cmd = new Command("doctor")
+    .description("check that this machine can build: Earthly or Docker, privileged containers, disk, QEMU, the configuration")
+    .option("--json", "print the checks as JSON on stdout")
+    .option("--runner <runner>", "the runner to check for: auto (local Earthly if found, else Docker), native or docker", "auto")
+    .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
+    .option("--earthly-image <ref>", "the Earthly image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ canvos doctor
+  $ canvos doctor --runner docker --arch arm64
+  $ canvos doctor --json | jq '.checks[] | select(.status != "ok")'
+
+Each check is ok, warning or failure; a failure comes with its fix.
+Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
+    );
+  addConfigOptions(cmd);
+  return cmd.action(async (_opts: unknown, self: Command) => {
+    const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string }>();
+    const { EnvironmentError, ConfigError } = await import("../errors.js");
+    // Checked here rather than by commander, whose own usage errors bypass canvos's exit codes.
+    if (!(RUNNERS as readonly string[]).includes(opts.runner)) {
+      throw new ConfigError(`--runner ${opts.runner} is not one of ${RUNNERS.join(", ")}`);
+    }
+    const { runDoctor } = await import("../doctor/checks.js");
+    const { renderDoctor, doctorJson } = await import("../doctor/render.js");
+    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner: opts.runner as RunnerChoice, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage });
+    process.stdout.write(opts.json ? doctorJson(report) : renderDoctor(report));
+    if (!report.ok) {
+      const failed = report.checks.filter((c) => c.status === "failure").map((c) => c.title);
+      throw new EnvironmentError(`doctor: ${failed.length} check${failed.length === 1 ? "" : "s"} failed (${failed.join(", ")})`);
+    }
+  });
+}
