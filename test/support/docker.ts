@@ -1,0 +1,81 @@
+// Docker helpers for tests that build real images: a tiny base image made from busybox (no
+// registry, no network), builds that report their output on failure, and clean-up of what a test
+// made. Whether Docker may be used at all is decided by services.ts (skip locally, fail in CI).
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+
+export { dockerAvailable, requireService } from "./services.js";
+
+/** Where Debian's busybox-static puts its binary (.ci/run installs it). */
+export const BUSYBOX = "/bin/busybox";
+
+/** A tag no other test run uses, so parallel runs and leftovers never collide. */
+export function uniqueImageTag(name: string): string {
+  return `canvos-test/${name}:${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export interface BusyboxBaseOptions {
+  /** `ID=` of /etc/os-release, so distribution detection has something to read. */
+  osId?: string;
+  /**
+   * Install a stand-in `update-ca-certificates` that bundles the local CAs into
+   * /etc/ssl/certs/ca-certificates.crt, as the real tool does, and leaves a marker that it ran.
+   */
+  updateCaStub?: boolean;
+}
+
+const UPDATE_CA_STUB = `#!/bin/sh
+# Stand-in for ca-certificates' update-ca-certificates (busybox has none): bundle the local CAs.
+set -e
+mkdir -p /etc/ssl/certs
+cat /usr/local/share/ca-certificates/*.crt /etc/pki/trust/anchors/*.crt 2>/dev/null > /etc/ssl/certs/ca-certificates.crt || true
+echo ran > /etc/ssl/certs/.update-ca-certificates-ran
+`;
+
+/** Imports a root filesystem of busybox and its applets as image `tag`. */
+export async function makeBusyboxBase(tag: string, options: BusyboxBaseOptions = {}): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "canvos-busybox-"));
+  try {
+    const root = join(dir, "rootfs");
+    for (const sub of ["bin", "usr/sbin", "etc", "tmp", "root"]) mkdirSync(join(root, sub), { recursive: true });
+    copyFileSync(BUSYBOX, join(root, "bin/busybox"));
+    chmodSync(join(root, "bin/busybox"), 0o755);
+    const { stdout } = await execa(BUSYBOX, ["--list"]);
+    for (const applet of stdout.split("\n").map((a) => a.trim())) {
+      if (applet === "" || applet === "busybox") continue;
+      symlinkSync("busybox", join(root, "bin", applet));
+    }
+    writeFileSync(join(root, "etc/os-release"), `NAME="canvos test base"\nID=${options.osId ?? "ubuntu"}\n`);
+    if (options.updateCaStub) {
+      writeFileSync(join(root, "usr/sbin/update-ca-certificates"), UPDATE_CA_STUB);
+      chmodSync(join(root, "usr/sbin/update-ca-certificates"), 0o755);
+    }
+    const archive = join(dir, "rootfs.tar");
+    await execa("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", archive, "."]);
+    await execa("docker", ["import", archive, tag], { timeout: 120_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `docker build`; on failure the error carries the build's whole output. */
+export async function dockerBuild(context: string, tag: string, buildArgs: Record<string, string> = {}): Promise<string> {
+  const args = ["build", "--tag", tag, ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), context];
+  const result = await execa("docker", args, { all: true, reject: false, timeout: 300_000 });
+  if (result.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed (exit ${String(result.exitCode)}):\n${result.all}`);
+  return result.all;
+}
+
+/** Runs a shell command in a throw-away container of `image`; resolves to its exit code and output. */
+export async function dockerRun(image: string, script: string): Promise<{ exitCode: number; stdout: string }> {
+  const result = await execa("docker", ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", script], { reject: false, timeout: 60_000 });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout };
+}
+
+/** Removes the images a test made (ignoring those already gone). */
+export async function removeImages(tags: readonly string[]): Promise<void> {
+  if (tags.length === 0) return;
+  await execa("docker", ["rmi", "--force", ...tags], { reject: false, timeout: 120_000 });
+}
