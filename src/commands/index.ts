@@ -7,6 +7,7 @@ import { versionsCommand } from "./versions.js";
 import { buildAllCommand, isoCommand, providerCommand, baseCommand } from "./build.js";
 import { profileCommand } from "./profile.js";
 import { doctorCommand } from "./doctor.js";
+import { matrixCommand } from "./matrix.js";
 
 export const commands: ReadonlyArray<() => Command> = [
   validateCommand,
@@ -18,4 +19,5 @@ export const commands: ReadonlyArray<() => Command> = [
   baseCommand,
   profileCommand,
   doctorCommand,
+  matrixCommand,
 ];
