@@ -9,7 +9,8 @@ import { findCredentials } from "../../src/registry/credentials.js";
 import { parseImageRef, registryScheme } from "../../src/registry/reference.js";
 import { EnvironmentError } from "../../src/errors.js";
 
-type Handler = (req: IncomingMessage, url: URL) => { status: number; headers?: Record<string, string>; body?: string };
+type Reply = { status: number; headers?: Record<string, string | undefined>; body?: string };
+type Handler = (req: IncomingMessage, url: URL) => Reply;
 
 const servers: Server[] = [];
 const dirs: string[] = [];
@@ -24,7 +25,7 @@ async function serve(handler: Handler): Promise<{ host: string; seen: Array<{ me
     const url = new URL(req.url ?? "/", "http://x");
     seen.push({ method: req.method ?? "", path: url.pathname + url.search, auth: req.headers.authorization, accept: req.headers.accept });
     const out = handler(req, url);
-    res.writeHead(out.status, out.headers ?? {});
+    res.writeHead(out.status, Object.fromEntries(Object.entries(out.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)));
     res.end(out.body ?? "");
   });
   servers.push(server);
