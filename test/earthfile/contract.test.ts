@@ -389,3 +389,55 @@ describe("files beside the Earthfile", () => {
     for (const input of ["user-data", "content-*/", "spectro-luet-auth.yaml", "ui.tar", "certs/", "k8s_version.json", "Dockerfile", "overlay/"]) expect(ignore).not.toContain(input);
   });
 });
+
+describe("proxies, certificates and shared steps", () => {
+  const envLines = (t: Target): string[] =>
+    t.body.flatMap(function collect(node: Node): string[] {
+      if (node.kind === "command") return node.command.keyword === "ENV" ? [node.command.text] : [];
+      if (node.kind === "block") return node.body.flatMap(collect);
+      return node.branches.flatMap((b) => b.body.flatMap(collect));
+    });
+
+  it("hands the proxy to every RUN as global ARGs, lower-case names included", () => {
+    const globals = new Map(model.globalArgs.map((a) => [a.name, a.default]));
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]) {
+      expect(globals.get(name), name).toBe("");
+      expect(globals.get(name.toLowerCase()), name).toBe(`$${name}`);
+    }
+  });
+
+  it("sets proxy ENV only in the helper, never in an image that ships", () => {
+    expect(envLines(target("helper")).join("\n")).toContain("https_proxy=$HTTPS_PROXY");
+    for (const name of ["base-image", "provider-image", "iso-image"]) expect(envLines(target(name)), name).toEqual([]);
+  });
+
+  it("trusts PROXY_CERT_PATH and certs/ in the base image (via the Dockerfile) and the helper", () => {
+    const certs = evaluateTarget(model, "proxy-certs", { PROXY_CERT_PATH: "ca/proxy.pem" }).copies.map((c) => `${c.sources[0] ?? ""} -> ${c.dest}`);
+    expect(certs).toEqual(["certs/ -> /certs/", "ca/proxy.pem -> /certs/proxy-ca.crt"]);
+    expect(evaluateTarget(model, "proxy-certs", {}).copies).toHaveLength(1);
+    expect(target("helper").dos.map((d) => d.target)).toEqual(["+TRUST_CERTS"]);
+    expect(target("TRUST_CERTS").copies[0]?.sources).toEqual(["+proxy-certs/certs"]);
+  });
+
+  it("calls only FUNCTIONs with DO, and every FUNCTION is used", () => {
+    const called = new Set<string>();
+    for (const t of model.targets.values()) {
+      for (const call of t.dos) {
+        const name = call.target.replace(/^\+/, "");
+        called.add(name);
+        expect(model.targets.get(name)?.kind, `${t.name}: DO ${call.target}`).toBe("function");
+      }
+    }
+    for (const t of model.targets.values()) if (t.kind === "function") expect(called.has(t.name), t.name).toBe(true);
+  });
+
+  it("pulls every image through a registry ARG and a pinned version ARG", () => {
+    for (const t of model.targets.values()) {
+      for (const from of t.froms.filter((f) => f.kind === "image")) {
+        expect(from.ref, `${t.name}: FROM ${from.ref}`).toMatch(/^\$(SPECTRO_PUB_REPO|KAIROS_BASE_IMAGE_URL)\//);
+        // A pin ARG, or a LET chosen among pins (checked by the provider/stylus tests above).
+        expect(from.ref, `${t.name}: FROM ${from.ref}`).toMatch(/(:\$[A-Z_]+|\$[a-z_]+)$/);
+      }
+    }
+  });
+});
