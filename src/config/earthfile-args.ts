@@ -1,7 +1,24 @@
-// ARGs that the workspace's own Earthfile declares beyond canvos's catalogue: a user who adds
-// `ARG MY_PACKAGES` to the Earthfile may set MY_PACKAGES in .arg. Filled in by the Earthfile reader.
+// What the workspace's own Earthfile declares. A user who adds `ARG MY_PACKAGES` there may set
+// MY_PACKAGES in .arg; a catalogue parameter the Earthfile no longer declares is an error, since
+// Earthly would drop its value without a word.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { declaredArgNames, readEarthfile } from "../earthfile/reader.js";
 import type { ResolveExtras } from "./resolve.js";
 
-export async function earthfileExtras(_cwd: string): Promise<ResolveExtras> {
-  return {};
+/** Far above any real Earthfile; past it the file is not read and nothing is assumed. */
+const MAX_EARTHFILE_BYTES = 2 * 1024 * 1024;
+
+export async function earthfileExtras(cwd: string): Promise<ResolveExtras> {
+  let text: string;
+  try {
+    const bytes = await readFile(join(cwd, "Earthfile"));
+    if (bytes.length > MAX_EARTHFILE_BYTES) return {};
+    text = bytes.toString("utf8");
+  } catch {
+    // No Earthfile here: the build will say so; the configuration can still be checked.
+    return {};
+  }
+  const model = readEarthfile(text, "Earthfile");
+  return { earthfile: { file: "Earthfile", declared: declaredArgNames(model), problems: model.problems } };
 }

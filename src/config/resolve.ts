@@ -24,15 +24,17 @@ interface Slot {
 }
 
 export interface ResolveExtras {
-  /** ARG names the workspace's Earthfile declares beyond the catalogue; undefined when it has none. */
-  earthfileArgs?: ReadonlySet<string> | undefined;
+  /** The workspace's Earthfile, when it has one: every ARG name it declares, and what its reader found. */
+  earthfile?: { file: string; declared: ReadonlySet<string>; problems: readonly Problem[] } | undefined;
 }
 
 export async function loadConfig(options: ResolveOptions, extras: ResolveExtras = {}): Promise<ResolvedConfig> {
   const problems: Problem[] = [...(options.commandLineProblems ?? [])];
   const warnings: Problem[] = [];
   const { cwd } = options;
-  const extraNames = extras.earthfileArgs ?? new Set<string>();
+  const declared = extras.earthfile?.declared;
+  const extraNames = new Set([...(declared ?? [])].filter((name) => parameterSpec(name) === undefined));
+  warnings.push(...(extras.earthfile?.problems ?? []).map((p) => ({ ...p, severity: "warning" as const })));
 
   const slots = new Map<string, Slot>();
   for (const spec of PARAMETERS) slots.set(spec.name, { value: spec.default, source: { kind: "default" }, expandLater: spec.default.includes("$") });
@@ -82,6 +84,18 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
   }
 
   for (const [key, override] of overrideByKey) slots.set(key, { value: override.value, source: { kind: "flag", flag: override.flag }, expandLater: false });
+
+  if (declared) {
+    for (const [key, slot] of slots) {
+      if (slot.source.kind !== "file" && slot.source.kind !== "flag") continue;
+      if (declared.has(key)) continue;
+      problems.push({
+        where: locate(slot.source),
+        severity: "error",
+        message: `${key} is not declared by ${extras.earthfile?.file ?? "the Earthfile"}${didYouMean(key, declared)}; Earthly would silently drop its value`,
+      });
+    }
+  }
 
   for (const spec of PARAMETERS) {
     const slot = slots.get(spec.name);

@@ -116,6 +116,26 @@ describe("canvos validate", () => {
   });
 });
 
+describe("canvos validate with the workspace's Earthfile", () => {
+  it("accepts an ARG the user added to the Earthfile and refuses one it lost", async () => {
+    const cwd = workspace();
+    const earthfile = readFileSync(join(ROOT, "Earthfile"), "utf8");
+    writeFileSync(join(cwd, "Earthfile"), earthfile.replace(/^ARG --global CLUSTERCONFIG=.*$/m, "ARG --global MY_PACKAGES=") );
+    writeFileSync(join(cwd, ".arg"), "MY_PACKAGES=htop\nCLUSTERCONFIG=spc.tgz\n");
+    const r = await canvos(["validate", "--json"], { cwd });
+    expect(r.exitCode).toBe(2);
+    const data = JSON.parse(r.stdout) as { problems: Array<{ where: string; message: string }> };
+    expect(data.problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      ".arg:2: CLUSTERCONFIG is not declared by Earthfile; Earthly would silently drop its value",
+    ]);
+
+    writeFileSync(join(cwd, ".arg"), "MY_PACKAGES=htop\n");
+    const ok = await canvos(["validate"], { cwd });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(/^  MY_PACKAGES +htop +\.arg:1$/m);
+  });
+});
+
 describe("canvos init", () => {
   it("writes .arg from the template with the flags filled in, and the result validates", async () => {
     const cwd = workspace();

@@ -111,9 +111,28 @@ describe("loadConfig: sources and precedence", () => {
 
   it("accepts ARGs the workspace's Earthfile adds, and passes them on", async () => {
     writeFileSync(join(dir, ".arg"), "MY_PACKAGES=htop\n");
-    const resolved = await loadConfig(options(), { earthfileArgs: new Set(["MY_PACKAGES"]) });
+    const resolved = await loadConfig(options(), { earthfile: { file: "Earthfile", declared: new Set(["MY_PACKAGES", "ARCH"]), problems: [] } });
     expect(resolved.extra).toEqual({ MY_PACKAGES: "htop" });
     expect(resolved.extraSources["MY_PACKAGES"]).toEqual({ kind: "file", file: ".arg", line: 1 });
+  });
+});
+
+describe("loadConfig: the workspace's Earthfile", () => {
+  it("refuses a parameter the Earthfile does not declare, where it was set", async () => {
+    writeFileSync(join(dir, ".arg"), "ARCH=amd64\nCLUSTERCONFIG=spc.tgz\n");
+    const problems = await problemsOf(
+      loadConfig(options([flag("CUSTOM_TAG", "x", "--tag")]), { earthfile: { file: "Earthfile", declared: new Set(["ARCH", "CLUSTER_CONFIG"]), problems: [] } }),
+    );
+    expect(problems).toEqual([
+      { where: ".arg:2", severity: "error", message: 'CLUSTERCONFIG is not declared by Earthfile (did you mean "CLUSTER_CONFIG"?); Earthly would silently drop its value' },
+      { where: "--tag", severity: "error", message: "CUSTOM_TAG is not declared by Earthfile; Earthly would silently drop its value" },
+    ]);
+  });
+
+  it("says what the Earthfile reader found, as warnings", async () => {
+    const found = { where: "Earthfile:3", severity: "error" as const, message: "odd line" };
+    const { warnings } = await loadConfig(options(), { earthfile: { file: "Earthfile", declared: new Set(), problems: [found] } });
+    expect(warnings).toContainEqual({ ...found, severity: "warning" });
   });
 });
 
