@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
-import { RUNNERS, type RunnerChoice } from "../earthly/docker-runner.js";
+import { RUNNERS, type RunnerChoice } from "../earthly/runner-choice.js";
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
