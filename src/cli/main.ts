@@ -1,8 +1,9 @@
 // Entry point: builds the commander program, runs it, and owns process.exit.
+// Start-up matters (bench/): only commander and the command descriptions load here; the error
+// renderer (and chalk behind it) loads when there is an error to render.
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { commands } from "../commands/index.js";
-import { EXIT, handleError } from "./handle-error.js";
 
 function version(): string {
   const require = createRequire(import.meta.url);
@@ -34,11 +35,18 @@ Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usa
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    // What commander prints for it, without building every command first.
+    process.stdout.write(`${version()}\n`);
+    process.exitCode = 0;
+    return;
+  }
   const program = buildProgram();
-  let code: number = EXIT.ok;
+  let code = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
+    const { EXIT, handleError } = await import("./handle-error.js");
     if (error instanceof CommanderError) {
       // help and version end in a CommanderError with exit code 0.
       code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -1,5 +1,5 @@
 // Colour for stderr, decided once: off without a TTY, with NO_COLOR, or FORCE_COLOR=0.
-import chalk, { Chalk } from "chalk";
+// chalk is loaded only when colour is on: CI, pipes and tests never pay for it.
 
 function colourWanted(): boolean {
   const env = process.env;
@@ -8,15 +8,18 @@ function colourWanted(): boolean {
   return Boolean(process.stderr.isTTY);
 }
 
-const c = colourWanted() ? new Chalk({ level: Math.max(chalk.level, 1) as 1 | 2 | 3 }) : new Chalk({ level: 0 });
+const chalkModule = colourWanted() ? await import("chalk") : undefined;
+const c = chalkModule ? new chalkModule.Chalk({ level: Math.max(chalkModule.default.level, 1) as 1 | 2 | 3 }) : undefined;
+// chalk at level 0 returns its input unchanged: so does this.
+const plain = (s: string): string => s;
 
 export const style = {
-  red: (s: string) => c.red(s),
-  yellow: (s: string) => c.yellow(s),
-  green: (s: string) => c.green(s),
-  dim: (s: string) => c.dim(s),
-  bold: (s: string) => c.bold(s),
-  cyan: (s: string) => c.cyan(s),
+  red: c ? (s: string) => c.red(s) : plain,
+  yellow: c ? (s: string) => c.yellow(s) : plain,
+  green: c ? (s: string) => c.green(s) : plain,
+  dim: c ? (s: string) => c.dim(s) : plain,
+  bold: c ? (s: string) => c.bold(s) : plain,
+  cyan: c ? (s: string) => c.cyan(s) : plain,
 };
 
-export const colourEnabled = (): boolean => c.level > 0;
+export const colourEnabled = (): boolean => c !== undefined;
