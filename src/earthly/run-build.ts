@@ -20,7 +20,7 @@ import { checkPassThrough, EMPTY_ARG_FILE, maskArgv } from "./args.js";
 import type { Reporter } from "./events.js";
 import { locateEarthly } from "./locate.js";
 import { cleanLine, OutputTracker, type EarthlyOutcome } from "./output.js";
-import { earthlyVersion, nativeRunner, runEarthly, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
+import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -111,7 +111,14 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     return;
   }
 
-  const lock = acquireLock(cwd, options.command);
+  const watch = new SignalWatch();
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    lock = acquireLock(cwd, options.command);
+  } catch (error) {
+    watch.dispose();
+    throw error;
+  }
   const reporter: Reporter = createReporter({ verbose: options.verbose, stderr: context.stderr });
   const logPath = logPathFor(options.command, start);
   let log: LogFile | undefined;
@@ -148,6 +155,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     const env = options.request.env;
     earthlyVersionLine = await earthlyVersion(context.strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }));
     logFile.write(`# ${earthlyVersionLine ?? "earthly --version gave nothing"}`);
+    if (watch.received !== undefined) throw new InterruptedError(watch.received);
 
     const providerRefs = new Set(plan.images.filter((i) => i.kind === "provider").map((i) => i.ref));
     const doneRefs = new Set<string>();
@@ -181,6 +189,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
         },
       },
       stopTimeoutMs(env),
+      watch,
     );
     const outcome = tracker.result();
     if (result.interruptedBy !== undefined) {
@@ -218,6 +227,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     reporter.stop();
     log?.close();
     lock.release();
+    watch.dispose();
   }
 }
 

@@ -2,7 +2,7 @@
 // (file, args, env); one path spawns it, streams its lines, forwards signals and reaps it. The
 // native strategy runs a local binary; a docker strategy (Earthly in its container) can plug in
 // by building a different invocation and a different way to deliver a signal.
-import { execa, type ResultPromise } from "execa";
+import { execa, execaSync, type ResultPromise } from "execa";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
@@ -13,6 +13,13 @@ export interface EarthlyInvocation {
   args: readonly string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Earthly runs in this named container (the docker runner): signals go to it by name through
+   * `docker kill`, since `docker run` forwards nothing it does not receive.
+   */
+  container?: { docker: string; name: string };
+  /** Values (secrets, registry passwords) replaced by **** in every line Earthly prints. */
+  redact?: readonly string[];
 }
 
 export interface EarthlyRequest {
@@ -100,7 +107,35 @@ function readLines(stream: Readable | null, onLine: (line: string) => void): Pro
   return new Promise((resolve) => rl.once("close", () => resolve()));
 }
 
-export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number): Promise<RunResult> {
+/**
+ * Catches SIGINT/SIGTERM/SIGHUP for the whole run, from before Earthly starts until canvos is
+ * done, so a Ctrl-C at any moment ends in a clean exit 130/143 with the workspace lock released.
+ */
+export class SignalWatch {
+  received: NodeJS.Signals | undefined;
+  private readonly listeners = new Set<(signal: NodeJS.Signals) => void>();
+  private readonly handler = (signal: NodeJS.Signals): void => {
+    if (this.received === undefined) this.received = signal;
+    for (const listener of this.listeners) listener(signal);
+  };
+
+  constructor() {
+    for (const signal of FORWARDED) process.on(signal, this.handler);
+  }
+
+  listen(listener: (signal: NodeJS.Signals) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    for (const signal of FORWARDED) process.off(signal, this.handler);
+  }
+}
+
+export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number, watch: SignalWatch): Promise<RunResult> {
+  // Stopped before it started: nothing to run, nothing to clean up.
+  if (watch.received !== undefined) return { exitCode: undefined, interruptedBy: watch.received, killed: false };
   // Its own process group (detached), so a terminal's Ctrl-C reaches canvos only and Earthly gets
   // exactly one signal from us: a second one would make Earthly abort its clean-up (exit 9).
   const child: ResultPromise = execa(invocation.file, [...invocation.args], {
@@ -119,33 +154,54 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   let killTimer: NodeJS.Timeout | undefined;
   let exited = false;
 
+  const container = invocation.container;
+  const toolEnv = invocation.env;
+  const ask = (signal: "SIGINT" | "SIGTERM"): void => {
+    if (container) void runTool(container.docker, ["kill", `--signal=${signal.slice(3)}`, container.name], { env: toolEnv, timeoutMs: 30_000 });
+    else if (pid !== undefined) signalGroup(pid, signal);
+  };
+  const force = (): void => {
+    // The container first: killing the docker CLI alone would leave Earthly running in it.
+    if (container) void runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
+    if (pid !== undefined) signalGroup(pid, "SIGKILL");
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (pid === undefined || exited) return;
     if (interruptedBy === undefined) {
       interruptedBy = signal;
       handlers.onStopping?.(signal, timeoutMs);
-      signalGroup(pid, signal === "SIGINT" ? "SIGINT" : "SIGTERM");
+      ask(signal === "SIGINT" ? "SIGINT" : "SIGTERM");
       killTimer = setTimeout(() => {
         killed = true;
-        signalGroup(pid, "SIGKILL");
+        force();
       }, timeoutMs);
     } else {
       // A second Ctrl-C means "now".
       killed = true;
-      signalGroup(pid, "SIGKILL");
+      force();
     }
   };
   // If canvos itself goes down unexpectedly, it takes the run with it.
   const onExit = (): void => {
-    if (pid !== undefined && !exited) signalGroup(pid, "SIGKILL");
+    if (pid === undefined || exited) return;
+    if (container) {
+      try {
+        execaSync(container.docker, ["rm", "-f", container.name], { env: toolEnv, extendEnv: false, reject: false, stdio: "ignore", timeout: 10_000 });
+      } catch {
+        // Nothing more can be done while exiting.
+      }
+    }
+    signalGroup(pid, "SIGKILL");
   };
-  for (const signal of FORWARDED) process.on(signal, onSignal);
+  const redact = (invocation.redact ?? []).filter((v) => v.length >= 3);
+  const clean = redact.length === 0 ? (line: string) => line : (line: string) => redact.reduce((text, value) => text.split(value).join("****"), line);
+  const unlisten = watch.listen(onSignal);
   process.on("exit", onExit);
 
   try {
     const lines = Promise.all([
-      readLines(child.stdout, (line) => handlers.onLine("stdout", line)),
-      readLines(child.stderr, (line) => handlers.onLine("stderr", line)),
+      readLines(child.stdout, (line) => handlers.onLine("stdout", clean(line))),
+      readLines(child.stderr, (line) => handlers.onLine("stderr", clean(line))),
     ]);
     const result = await child;
     exited = true;
@@ -153,14 +209,18 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       // Spawning itself failed (ENOENT, EACCES).
       throw missingBinary(invocation.file);
     }
-    if (interruptedBy !== undefined && pid !== undefined) signalGroup(pid, "SIGKILL");
+    if (interruptedBy !== undefined && pid !== undefined) {
+      signalGroup(pid, "SIGKILL");
+      // `docker run --rm` removes a container that stopped; one that was killed may linger.
+      if (container) await runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
+    }
     // A process that escaped the group could hold the pipes open; don't wait on it forever.
     await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     return { exitCode: result.exitCode, interruptedBy, killed };
   } finally {
     exited = true;
     if (killTimer) clearTimeout(killTimer);
-    for (const signal of FORWARDED) process.off(signal, onSignal);
+    unlisten();
     process.off("exit", onExit);
     child.stdout?.destroy();
     child.stderr?.destroy();

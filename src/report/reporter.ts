@@ -5,5 +5,7 @@ import { TtyReporter } from "./tty-reporter.js";
 
 export function createReporter(options: { verbose: boolean; stderr?: NodeJS.WriteStream }): Reporter {
   const stderr = options.stderr ?? process.stderr;
-  return stderr.isTTY && process.env["TERM"] !== "dumb" ? new TtyReporter(stderr, options.verbose) : new PlainReporter(stderr, options.verbose);
+  // A terminal that reports no width (a pty nobody sized) would make the spinner's redraw loop forever.
+  const usableTerminal = stderr.isTTY && process.env["TERM"] !== "dumb" && (stderr.columns ?? 0) > 0;
+  return usableTerminal ? new TtyReporter(stderr, options.verbose) : new PlainReporter(stderr, options.verbose);
 }
