@@ -82,8 +82,8 @@ export function createPlan(request: PlanRequest): BuildPlan {
   const args = buildArgs(resolved, additions);
   const flags = globalFlags({ push: request.push, noCache: request.noCache, extra: request.earthlyFlags });
   const images: PlannedImage[] = selection.versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));
-  // build-all reaches the installer image through BUILD, so Earthly outputs it; +iso only uses it via FROM.
-  if (command === "build-all") images.push({ ref: installerImageRef(config), target: "+iso-image", kind: "installer", push: false });
+  // +iso reaches the installer image through BUILD, so Earthly outputs it whenever the ISO is built.
+  if (BUILDS_ISO[command]) images.push({ ref: installerImageRef(config), target: "+iso-image", kind: "installer", push: false });
   const artifacts = BUILDS_ISO[command] ? [`build/${config.ISO_NAME}.iso`, `build/${config.ISO_NAME}.iso.sha256`] : [];
   return {
     command,

@@ -125,7 +125,7 @@ describe("dry run", () => {
     expect(plan["target"]).toBe("+iso");
     expect((plan["argv"] as string[])[0]).toBe(join(FAKE_BIN_DIR, "earthly"));
     expect(plan["artifacts"]).toEqual(["build/palette-edge-installer.iso", "build/palette-edge-installer.iso.sha256"]);
-    expect(plan["images"]).toEqual([]);
+    expect(plan["images"]).toEqual(["palette-installer-image:v4.3.2-demo"]);
     expect(plan["profile"]).toMatchObject({ registry: "ttl.sh", repo: "ubuntu", peVersion: "v4.3.2" });
     expect(r.stdout).not.toContain("hunter2");
     expect(existsSync(record)).toBe(false);

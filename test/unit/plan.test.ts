@@ -62,7 +62,7 @@ describe("createPlan", () => {
     expect(all.images.map((i) => i.ref)).toEqual(["ttl.sh/ubuntu:k3s-1.27.2-v4.3.2", "palette-installer-image:v4.3.2"]);
     expect(all.artifacts).toEqual(["build/edge.iso", "build/edge.iso.sha256"]);
     const iso = createPlan(await request({ command: "iso" }));
-    expect(iso.images).toEqual([]);
+    expect(iso.images.map((i) => i.ref)).toEqual(["palette-installer-image:v4.3.2-demo"]);
     expect(iso.buildArgs["K8S_VERSIONS"]).toBeUndefined();
     const base = createPlan(await request({ command: "base" }));
     expect(base.target).toBe("+base-image");
