@@ -1,0 +1,131 @@
+// Ctrl-C and SIGTERM at random moments of a real run against the stand-in Earthly: before Earthly
+// starts (canvos waits on `earthly --version`), while Earthly streams, and while canvos verifies a
+// large ISO. Whatever the moment: exit 130/143, Earthly got the signal if it was running, no
+// process of the run is left, the workspace lock is free for the next run, the log is on disk and
+// nobody holds it open. Random moments are drawn by fast-check, so a failure prints its seed.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { canvos, workspace } from "../support/cli.js";
+import { pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { holdersOf, newMarker, processesWithMarker, waitFor, wrapStandIn } from "./support.js";
+
+type Phase = "before-earthly" | "streaming" | "verifying";
+type Signal = "SIGINT" | "SIGTERM";
+
+const CODE: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
+const WORD: Record<Signal, string> = { SIGINT: "interrupt", SIGTERM: "terminated" };
+// A few hundred MB: hashing it twice takes canvos a moment, long enough to land a signal in.
+const ISO_BYTES = String(96 * 1024 * 1024);
+
+interface Outcome {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  stopMs: number;
+}
+
+/** Ctrl-C must stop a run promptly: Earthly's clean-up (150 ms here) plus a generous margin. */
+const STOP_BOUND_MS = 15_000;
+
+async function interrupt(phase: Phase, signal: Signal, command: "iso" | "build-all", delayMs: number): Promise<{ cwd: string; marker: string; r: Outcome }> {
+  const cwd = workspace("canvos-sig-");
+  writeArg(cwd, "CUSTOM_TAG=demo\n");
+  const started = join(cwd, "..", `${cwd.split("/").pop()}-version-started`);
+  const pidfile = join(cwd, "..", `${cwd.split("/").pop()}-pids`);
+  // `earthly --version` marks that it runs, then waits: canvos is between "lock taken, log open"
+  // and "Earthly's build started".
+  const bin = wrapStandIn(join(cwd, ".."), phase === "before-earthly" ? { versionBefore: `: > '${started}'; sleep 30` } : {});
+  const marker = newMarker();
+  const env: Record<string, string | undefined> = {
+    PATH: pathWithFake(),
+    CANVOS_EARTHLY_BIN: bin,
+    CANVOS_ROBUSTNESS_MARK: marker,
+    FAKE_EARTHLY_PIDFILE: pidfile,
+    FAKE_EARTHLY_GRANDCHILD: "1",
+    FAKE_EARTHLY_CLEANUP_MS: "150",
+    CANVOS_STOP_TIMEOUT_MS: "5000",
+  };
+  if (phase === "streaming") Object.assign(env, { FAKE_EARTHLY_LOG_LINES: "3000", FAKE_EARTHLY_SLEEP: "20000" });
+  if (phase === "verifying") Object.assign(env, { FAKE_EARTHLY_ISO_BYTES: ISO_BYTES });
+  const args = command === "iso" ? ["iso"] : ["build-all", "--k8s-version", "1.27.2"];
+  const run = canvos(args, { cwd, env });
+
+  let stderr = "";
+  run.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  if (phase === "before-earthly") await waitFor(() => existsSync(started), 20_000, "earthly --version to start");
+  if (phase === "streaming") await waitFor(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim().split("\n").length === 2, 20_000, "the stand-in to stream");
+  if (phase === "verifying") await waitFor(() => stderr.includes("checking the outputs"), 90_000, "verification to start");
+  await new Promise((r) => setTimeout(r, delayMs));
+  // process.kill, not run.kill: execa's kill would follow SIGTERM with SIGKILL after 5 s itself.
+  const signalledAt = Date.now();
+  process.kill(run.pid ?? 0, signal);
+  const result = await run;
+  return { cwd, marker, r: { exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout), stderr: String(result.stderr), stopMs: Date.now() - signalledAt } };
+}
+
+async function expectCleanEnd(phase: Phase, signal: Signal, cwd: string, marker: string, r: Outcome): Promise<void> {
+  const context = `${phase}/${signal}: exit ${r.exitCode} signal ${r.signal} after ${r.stopMs} ms\n${r.stderr.slice(-1500)}`;
+  expect(r.stopMs, context).toBeLessThan(STOP_BOUND_MS);
+  // The code a shell reports: canvos's own exit code, never death by the signal (no clean-up then).
+  expect(r.exitCode, context).toBe(CODE[signal]);
+  expect(r.stderr, context).toContain(`canvos: interrupted by ${signal}`);
+  expect(r.stderr, context).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+
+  // Nothing of the run survives it (the stand-in, its `sleep` grandchild, `earthly --version`).
+  await waitFor(() => processesWithMarker(marker).length === 0, 3_000, "the run's processes to go").catch(() => undefined);
+  expect(processesWithMarker(marker), context).toEqual([]);
+
+  // The log: on disk, complete up to the end, held by nobody.
+  const logDir = join(cwd, "build", "logs");
+  const logs = readdirSync(logDir);
+  expect(logs, context).toHaveLength(1);
+  const logPath = join(logDir, logs[0] ?? "");
+  const log = readFileSync(logPath, "utf8");
+  // Its first line proves the buffered lines were flushed, not lost with the process.
+  expect(log, context).toMatch(/^# canvos (iso|build-all) /);
+  expect(holdersOf(logPath), context).toEqual([]);
+  if (phase === "streaming") {
+    // Earthly got exactly the signal canvos received, and said so; the log says how it ended.
+    expect(log, context).toContain(`Received signal ${WORD[signal]}. Cleaning up before exiting...`);
+    expect(log, context).toContain(`# canvos: interrupted by ${signal}`);
+  }
+
+  // The lock is free: the next run is not refused, and builds.
+  expect(existsSync(join(cwd, ".canvos", "build.lock")), context).toBe(false);
+  const next = await canvos(["iso"], { cwd, env: { PATH: pathWithFake() } });
+  expect(next.exitCode, `next run: ${next.stderr}`).toBe(0);
+}
+
+const moments = (phase: Phase, maxDelay: number, runs: number, knownBug?: string) =>
+  // A known bug is kept as an expected failure (it.fails): the suite stays green, the scenario
+  // still runs, and the day the bug is fixed this turns red and asks to become a plain `it`.
+  (knownBug ? it.fails : it)(`${phase}: SIGINT and SIGTERM at random moments end 130/143 with nothing left behind${knownBug ? ` (KNOWN BUG: ${knownBug})` : ""}`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<Signal>("SIGINT", "SIGTERM"), fc.constantFrom<"iso" | "build-all">("iso", "build-all"), fc.integer({ min: 0, max: maxDelay }), async (signal, command, delay) => {
+        const { cwd, marker, r } = await interrupt(phase, signal, command, delay);
+        await expectCleanEnd(phase, signal, cwd, marker, r);
+      }),
+      // Each run is a real process tree: a few, not hundreds, and no shrinking marathon.
+      { numRuns: runs, endOnFailure: true },
+    );
+  }, 240_000);
+
+// BUGS (src/earthly/run-build.ts, runBuild, as of 40ee5d5, which added SignalWatch):
+// - a signal while `earthly --version` runs is only looked at when it returns: canvos neither stops
+//   it nor returns early, so Ctrl-C waits up to its 20 s timeout (a slow version check: the docker
+//   runner's can pull an image), and a supervisor's SIGTERM-then-SIGKILL leaves the lock and an
+//   orphan behind; the log then does not say it was interrupted, and no manifest is written.
+// - a signal during verification is recorded and then ignored: canvos reports success, exit 0.
+const BEFORE_EARTHLY = "a signal during `earthly --version` waits for it to end (run-build.ts)";
+const VERIFYING = "a signal during verification is ignored: exit 0, success (run-build.ts)";
+
+describe("signals at random moments", () => {
+  moments("before-earthly", 300, 4, BEFORE_EARTHLY);
+  moments("streaming", 1_000, 4);
+  moments("verifying", 150, 4, VERIFYING);
+});
