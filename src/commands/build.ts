@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
 import { BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
+import { addRunnerOptions, runnerSettings } from "../earthly/runner-options.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -67,6 +68,7 @@ Progress goes to stderr, the full Earthly log to build/logs/, results${providers
 Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid configuration,
 3 Earthly missing or workspace busy, 130/143 interrupted.`,
   );
+  addRunnerOptions(cmd);
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
     const parsed = (await buildOptionsSchema()).safeParse(self.opts());
@@ -85,6 +87,7 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
       dryRun: o.dryRun,
       json: o.json,
       verbose: o.verbose,
+      runner: runnerSettings(self.opts()),
     });
   });
 }

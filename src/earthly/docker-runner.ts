@@ -1,5 +1,11 @@
 // Earthly in its container: what users without a local Earthly run (earthly.md, last section).
 // This module only builds invocations; runner.ts spawns them.
+import { existsSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { earthlyArgs } from "./args.js";
+import { childEnv, type EarthlyInvocation, type RunnerStrategy } from "./runner.js";
 
 /** The reference's Earthly release; its image and the BuildKit image share the tag. */
 export const EARTHLY_IMAGE_TAG = "v0.8.5";
@@ -18,5 +24,80 @@ export function defaultBuildkitImage(spectroPubRepo: string | undefined): string
   return `${pubRepo(spectroPubRepo)}/earthly/buildkitd:${EARTHLY_IMAGE_TAG}`;
 }
 
-export const RUNNERS = ["auto", "native", "docker"] as const;
-export type RunnerChoice = (typeof RUNNERS)[number];
+
+/** Where Earthly keeps its temporary state and cache inside the container; a volume survives runs. */
+export const EARTHLY_TMP_VOLUME = "earthly-tmp";
+export const WORKSPACE_IN_CONTAINER = "/workspace";
+
+export interface DockerRunnerOptions {
+  image: string;
+  /** Secret names: each goes in as `-e NAME`, its value only in the docker CLI's environment. */
+  secrets: readonly string[];
+  /** Extra `-e NAME` variables (proxy settings) whose values stay in the environment too. */
+  passEnv?: readonly string[];
+  /** Extra variables set to a fixed, non-secret value (`-e NAME=value`). */
+  setEnv?: Readonly<Record<string, string>>;
+  /** Unique per run, so two workspaces never fight over a name. */
+  containerName?: string;
+  docker?: string;
+}
+
+export function earthlyContainerName(): string {
+  return `canvos-earthly-${randomBytes(4).toString("hex")}`;
+}
+
+/** ~/.docker/config.json, honouring DOCKER_CONFIG as the docker CLI does. */
+export function dockerConfigFile(env: NodeJS.ProcessEnv): string {
+  const dir = env["DOCKER_CONFIG"];
+  return join(dir !== undefined && dir !== "" ? dir : join(env["HOME"] ?? homedir(), ".docker"), "config.json");
+}
+
+export function dockerRunner(options: DockerRunnerOptions): RunnerStrategy {
+  const docker = options.docker ?? "docker";
+  const name = options.containerName ?? earthlyContainerName();
+  const base = (env: NodeJS.ProcessEnv, cwd: string, containerName: string): string[] => {
+    const args = [
+      "run",
+      "--rm",
+      "--privileged",
+      "--name",
+      containerName,
+      "-v",
+      "/var/run/docker.sock:/var/run/docker.sock",
+      "-v",
+      `${cwd}:${WORKSPACE_IN_CONTAINER}`,
+      "-w",
+      WORKSPACE_IN_CONTAINER,
+      "-v",
+      `${EARTHLY_TMP_VOLUME}:/tmp/earthly`,
+      "-e",
+      "GLOBAL_CONFIG={disable_analytics: true}",
+    ];
+    // Mounting a missing file makes Docker create a directory in its place (the reference's bug).
+    const config = dockerConfigFile(env);
+    if (existsSync(config)) args.push("-v", `${config}:/root/.docker/config.json:ro`);
+    for (const [key, value] of Object.entries(options.setEnv ?? {})) args.push("-e", `${key}=${value}`);
+    for (const variable of [...(options.passEnv ?? []), ...options.secrets]) args.push("-e", variable);
+    return args;
+  };
+  return {
+    name: "docker",
+    build(request): EarthlyInvocation {
+      return {
+        file: docker,
+        args: [...base(request.env, request.cwd, name), options.image, ...earthlyArgs(request.flags, request.target, request.buildArgs)],
+        env: childEnv(request.env),
+        cwd: request.cwd,
+        container: { docker, name },
+      };
+    },
+    version(request): EarthlyInvocation {
+      return { file: docker, args: ["run", "--rm", options.image, "--version"], env: childEnv(request.env), cwd: request.cwd };
+    },
+  };
+}
+
+/** A name per workspace for the BuildKit helper, so a leftover from an earlier run is found again. */
+export function buildkitHelperName(cwd: string): string {
+  return `canvos-buildkitd-${createHash("sha256").update(cwd).digest("hex").slice(0, 10)}`;
+}

@@ -18,9 +18,11 @@ import { LogFile, logPathFor } from "../workspace/log-file.js";
 import { createManifest, writeManifest, MANIFEST_FILE, type Manifest } from "../workspace/manifest.js";
 import { checkPassThrough, EMPTY_ARG_FILE, maskArgv } from "./args.js";
 import type { Reporter } from "./events.js";
-import { locateEarthly } from "./locate.js";
 import { cleanLine, OutputTracker, type EarthlyOutcome } from "./output.js";
 import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
+import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunner, type RunnerSettings, type StartedRunner } from "./runner-setup.js";
+import { readSecrets } from "./secrets.js";
+import { checkFiles } from "../config/files.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -33,6 +35,8 @@ export interface BuildOptions {
   dryRun: boolean;
   json: boolean;
   verbose: boolean;
+  /** Where Earthly runs (native or in Docker), secrets, remote BuildKit/cache, CI mode. */
+  runner?: RunnerSettings;
 }
 
 export interface BuildContext {
@@ -48,31 +52,31 @@ function canvosVersion(): string {
   return (require("../../package.json") as { version: string }).version;
 }
 
-export async function planBuild(options: BuildOptions): Promise<{ plan: BuildPlan; resolved: ResolvedConfig }> {
+export async function planBuild(options: BuildOptions): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner }> {
   const { request } = options;
   const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
   checkPassThrough(options.earthlyFlags);
-  let earthly: string;
-  let missing: string | undefined;
-  try {
-    earthly = locateEarthly({ flag: options.earthlyBin, env: request.env, cwd: request.cwd }).path;
-  } catch (error) {
-    // A dry run shows what would run even where Earthly is not installed yet.
-    if (!options.dryRun || !(error instanceof EnvironmentError)) throw error;
-    earthly = "earthly";
-    missing = `${error.message} (${error.hint ?? ""})`;
-  }
+  // A local Earthly, or its image through Docker; a dry run shows what would run even where
+  // neither is installed yet.
+  const prepared = await prepareRunner(options.runner ?? DEFAULT_RUNNER_SETTINGS, {
+    env: request.env,
+    cwd: request.cwd,
+    earthlyBin: options.earthlyBin,
+    dryRun: options.dryRun,
+    config: resolved.config,
+  });
   const plan = createPlan({
     command: options.command,
     resolved,
-    earthly,
+    earthly: prepared.earthly,
     k8sVersions: options.k8sVersions,
     push: options.push,
     noCache: options.noCache,
-    earthlyFlags: options.earthlyFlags,
+    // canvos's own flags (secrets by name, CI mode, remote BuildKit/cache) come after the user's were checked.
+    earthlyFlags: [...options.earthlyFlags, ...prepared.flags],
   });
-  if (missing !== undefined) plan.warnings.push({ where: "earthly", severity: "warning", message: missing });
-  return { plan, resolved };
+  plan.warnings.push(...prepared.notes);
+  return { plan, resolved, prepared };
 }
 
 /** The failure summary: failing target, Earthfile location, the command, its last lines, the log. */
@@ -104,12 +108,16 @@ export function failureError(exitCode: number | undefined, outcome: EarthlyOutco
 
 export async function runBuild(options: BuildOptions, context: BuildContext = defaultContext()): Promise<void> {
   const start = new Date();
-  const { plan, resolved } = await planBuild(options);
+  const { plan, resolved, prepared } = await planBuild(options);
   const cwd = options.request.cwd;
   if (options.dryRun) {
     context.stdout.write(options.json ? JSON.stringify(planJson(plan), null, 2) + "\n" : renderPlan(plan));
     return;
   }
+  const settings = options.runner ?? DEFAULT_RUNNER_SETTINGS;
+  // Asked before anything starts, so a prompt never interleaves with progress.
+  const secretValues = await readSecrets(settings.secrets, options.request.env);
+  let runner: StartedRunner | undefined;
 
   const watch = new SignalWatch();
   let lock: ReturnType<typeof acquireLock>;
@@ -152,8 +160,13 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       if (warning.severity === "warning") reporter.event({ type: "warning", message: `${warning.where}: ${warning.message}` });
     }
 
-    const env = options.request.env;
-    earthlyVersionLine = await earthlyVersion(context.strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }));
+    const luetPasswords = (await checkFiles(resolved.config, cwd)).secrets;
+    runner = await startRunner(prepared, settings, resolved.config, options.request.env, cwd, secretValues, luetPasswords);
+    if (runner.helper) logFile.write(`# canvos: proxy mode, BuildKit helper ${runner.helper.name}`);
+    const env = runner.env;
+    const redact = runner.redact;
+    const strategy = prepared.kind === "docker" ? runner.strategy : context.strategy;
+    earthlyVersionLine = await earthlyVersion(strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }));
     logFile.write(`# ${earthlyVersionLine ?? "earthly --version gave nothing"}`);
     if (watch.received !== undefined) throw new InterruptedError(watch.received);
 
@@ -168,7 +181,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
 
     const tracker = new OutputTracker();
     const result = await runEarthly(
-      context.strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }),
+      { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }), redact },
       {
         onLine(stream, raw) {
           logFile.write(cleanLine(raw));
@@ -212,6 +225,26 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
         "check that the Earthfile saves what canvos expects (SAVE ARTIFACT ... AS LOCAL, SAVE IMAGE) and that no --ci/--no-output flag was passed through",
       );
     }
+    if (options.push) {
+      // "Pushed" in Earthly's summary is not proof: ask the registry for every planned image.
+      const { checkPushed } = await import("../registry/verify-push.js");
+      let pushed: Awaited<ReturnType<typeof checkPushed>>;
+      try {
+        pushed = await checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message }));
+      } catch (error) {
+        // Unverified is not succeeded: the record says so, the error says why (registry, auth).
+        manifestOf("failed", verification);
+        throw error;
+      }
+      if (pushed.missing.length > 0) {
+        manifestOf("failed", verification);
+        throw new BuildError(
+          `Earthly reported success, but ${pushed.missing.length === 1 ? "an image is" : `${pushed.missing.length} images are`} not in the registry`,
+          [...pushed.missing.map((ref) => `missing: ${ref}`), `log: ${logPath}`],
+          "check that the Earthfile's SAVE IMAGE --push names these references and that the registry accepted the push (see the log)",
+        );
+      }
+    }
     manifestOf("succeeded", verification);
     reporter.summary({
       command: options.command,
@@ -224,6 +257,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     });
     if (BUILDS_PROVIDERS[options.command]) context.stdout.write(renderProfile(plan.profile));
   } finally {
+    // The BuildKit helper goes after success, failure and Ctrl-C alike.
+    await runner?.stop();
     reporter.stop();
     log?.close();
     lock.release();

@@ -1,0 +1,216 @@
+// Everything about *where* Earthly runs, decided before the build starts: the runner (a local
+// Earthly or its container), the flags canvos adds for secrets, remote BuildKit, remote cache and
+// CI mode, and the BuildKit helper container that proxy mode needs.
+import { resolve as resolvePath } from "node:path";
+import type { Config } from "../config/types.js";
+import { EnvironmentError, type Problem } from "../errors.js";
+import { buildkitHelperName, defaultBuildkitImage, defaultEarthlyImage, dockerRunner, EARTHLY_TMP_VOLUME } from "./docker-runner.js";
+import { locateEarthly } from "./locate.js";
+import type { RunnerChoice } from "./runner-choice.js";
+import { nativeRunner, runTool, type RunnerStrategy, type ToolResult } from "./runner.js";
+
+export interface RunnerSettings {
+  runner: RunnerChoice;
+  earthlyImage?: string | undefined;
+  buildkitImage?: string | undefined;
+  /** Names only: values come from the environment or a prompt (secrets.ts). */
+  secrets: readonly string[];
+  buildkitHost?: string | undefined;
+  remoteCache?: string | undefined;
+  /** CI mode: Earthly's --ci, but with --output so the ISO still lands in build/. */
+  ci: boolean;
+}
+
+export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = { runner: "auto", secrets: [], ci: false };
+
+export interface PreparedRunner {
+  kind: "native" | "docker";
+  /** What the plan shows as the program: the local binary, or `earthly` inside the image. */
+  earthly: string;
+  image?: string;
+  /** Earthly global flags canvos adds (after the user's pass-through flags were checked). */
+  flags: string[];
+  notes: Problem[];
+}
+
+export interface PrepareOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  earthlyBin: string | undefined;
+  dryRun: boolean;
+  config: Config;
+}
+
+export function runnerFlags(settings: RunnerSettings): string[] {
+  const flags: string[] = [];
+  // Earthly's --ci is --no-output --strict: alone it would drop the ISO (earthly.md).
+  if (settings.ci) flags.push("--ci", "--output");
+  if (settings.buildkitHost !== undefined) flags.push("--buildkit-host", settings.buildkitHost);
+  if (settings.remoteCache !== undefined) flags.push("--remote-cache", settings.remoteCache);
+  for (const name of new Set(settings.secrets)) flags.push("--secret", name);
+  return flags;
+}
+
+const docker = (env: NodeJS.ProcessEnv, args: readonly string[], extra: { timeoutMs?: number; input?: string } = {}): Promise<ToolResult> =>
+  runTool("docker", args, { env, timeoutMs: extra.timeoutMs ?? 60_000, input: extra.input });
+
+function dockerError(result: ToolResult): string {
+  if (result.notFound) return "the docker command is not on PATH";
+  const line = `${result.stderr}\n${result.stdout}`.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("Run 'docker"));
+  return line ?? `exit code ${result.exitCode ?? "unknown"}`;
+}
+
+/** The image must be here before the build starts, so a registry problem is said plainly (exit 3), not mid-build. */
+async function ensureImage(image: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const have = await docker(env, ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
+  if (have.exitCode === 0) return undefined;
+  if (have.notFound) return dockerError(have);
+  const pulled = await docker(env, ["pull", "--quiet", image], { timeoutMs: 30 * 60_000 });
+  return pulled.exitCode === 0 ? undefined : dockerError(pulled);
+}
+
+export async function prepareRunner(settings: RunnerSettings, options: PrepareOptions): Promise<PreparedRunner> {
+  const flags = runnerFlags(settings);
+  const image = settings.earthlyImage ?? defaultEarthlyImage(options.config.SPECTRO_PUB_REPO);
+  const notes: Problem[] = [];
+  let notFound: EnvironmentError | undefined;
+  if (settings.runner !== "docker") {
+    try {
+      const located = locateEarthly({ flag: options.earthlyBin, env: options.env, cwd: options.cwd });
+      return { kind: "native", earthly: located.path, flags, notes };
+    } catch (error) {
+      if (!(error instanceof EnvironmentError)) throw error;
+      // An explicit --earthly-bin / CANVOS_EARTHLY_BIN that is wrong is an error, not a reason to switch.
+      const explicit = (options.earthlyBin ?? "") !== "" || (options.env["CANVOS_EARTHLY_BIN"] ?? "") !== "";
+      if (settings.runner === "native" || explicit) {
+        if (options.dryRun) {
+          notes.push({ where: "earthly", severity: "warning", message: `${error.message} (${error.hint ?? ""})` });
+          return { kind: "native", earthly: "earthly", flags, notes };
+        }
+        throw error;
+      }
+      notFound = error;
+    }
+  }
+  if (options.dryRun) {
+    if (notFound) notes.push({ where: "earthly", severity: "warning", message: `${notFound.message}; canvos would run it in Docker (${image})` });
+    notes.push({ where: "runner", severity: "warning", message: `docker: Earthly runs in ${image}` });
+    return { kind: "docker", earthly: "earthly", image, flags, notes };
+  }
+  const problem = await ensureImage(image, options.env);
+  if (problem !== undefined) {
+    const why = `Docker cannot provide the Earthly image ${image}: ${problem}`;
+    if (notFound) throw new EnvironmentError(`${notFound.message}, and ${why}`, `${notFound.hint ?? ""}; or make the image available (docker pull, --earthly-image, SPECTRO_PUB_REPO for a mirror)`);
+    throw new EnvironmentError(why, "check Docker (canvos doctor), then docker pull the image, or point --earthly-image / SPECTRO_PUB_REPO at a mirror");
+  }
+  return { kind: "docker", earthly: "earthly", image, flags, notes };
+}
+
+/** Proxy mode: any proxy variable or a CA certificate in the resolved configuration. */
+export function proxyEnv(config: Config): Record<string, string> | undefined {
+  const proxy: Record<string, string> = {};
+  for (const [name, value] of [["HTTP_PROXY", config.HTTP_PROXY], ["HTTPS_PROXY", config.HTTPS_PROXY], ["NO_PROXY", config.NO_PROXY]] as const) {
+    if (value === "") continue;
+    // Tools disagree on the case they read; give both.
+    proxy[name] = value;
+    proxy[name.toLowerCase()] = value;
+  }
+  return Object.keys(proxy).length > 0 || config.PROXY_CERT_PATH !== "" ? proxy : undefined;
+}
+
+export interface BuildkitHelper {
+  name: string;
+  /** For Earthly: `docker-container://<name>`; Earthly talks to it through the Docker socket. */
+  host: string;
+  stop(): Promise<void>;
+}
+
+export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.crt";
+
+/**
+ * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
+ * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
+ */
+export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string): Promise<BuildkitHelper> {
+  const name = buildkitHelperName(cwd);
+  const image = settings.buildkitImage ?? defaultBuildkitImage(config.SPECTRO_PUB_REPO);
+  const proxy = proxyEnv(config) ?? {};
+  // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
+  const helperEnv: NodeJS.ProcessEnv = { ...env, ...proxy };
+  await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
+  const args = ["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", `${EARTHLY_TMP_VOLUME}:/tmp/earthly:rw`];
+  for (const variable of Object.keys(proxy)) args.push("-e", variable);
+  if (config.PROXY_CERT_PATH !== "") args.push("-v", `${resolvePath(cwd, config.PROXY_CERT_PATH)}:${HELPER_CERT_PATH}:ro`);
+  args.push(image);
+  const started = await runTool("docker", args, { env: helperEnv, timeoutMs: 30 * 60_000 });
+  const stop = async (): Promise<void> => {
+    await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
+  };
+  if (started.exitCode !== 0) {
+    await stop();
+    throw new EnvironmentError(`cannot start the BuildKit helper container for proxy mode (${image}): ${dockerError(started)}`, "check Docker (canvos doctor); the helper needs privileged containers and the buildkitd image (--buildkit-image, SPECTRO_PUB_REPO)");
+  }
+  if (config.PROXY_CERT_PATH !== "") {
+    const installed = await docker(env, ["exec", name, "update-ca-certificates"], { timeoutMs: 120_000 });
+    if (installed.exitCode !== 0) {
+      await stop();
+      throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerError(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
+    }
+  }
+  return { name, host: `docker-container://${name}`, stop };
+}
+
+export interface StrategySetup {
+  strategy: RunnerStrategy;
+  /** The child's environment: the caller's plus secret values and the BuildKit host. */
+  env: NodeJS.ProcessEnv;
+}
+
+export function createStrategy(prepared: PreparedRunner, settings: RunnerSettings, env: NodeJS.ProcessEnv, secretValues: Readonly<Record<string, string>>, helper: BuildkitHelper | undefined): StrategySetup {
+  const childEnv: NodeJS.ProcessEnv = { ...env, ...secretValues };
+  if (prepared.kind === "native") {
+    if (helper) childEnv["EARTHLY_BUILDKIT_HOST"] = helper.host;
+    return { strategy: nativeRunner, env: childEnv };
+  }
+  const setEnv: Record<string, string> = {};
+  // The image starts its own BuildKit unless told one is elsewhere.
+  if (helper) Object.assign(setEnv, { EARTHLY_BUILDKIT_HOST: helper.host, NO_BUILDKIT: "1" });
+  else if (settings.buildkitHost !== undefined) setEnv["NO_BUILDKIT"] = "1";
+  return { strategy: dockerRunner({ image: prepared.image ?? "", secrets: Object.keys(secretValues), setEnv }), env: childEnv };
+}
+
+export interface StartedRunner extends StrategySetup {
+  /** Values Earthly's output must never show: secret values and registry passwords. */
+  redact: string[];
+  helper: BuildkitHelper | undefined;
+  /** Stops the BuildKit helper, if any; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the BuildKit helper in proxy mode and builds the strategy around the secret values. Call stop() in a finally: success, failure and Ctrl-C alike.
+ */
+export async function startRunner(
+  prepared: PreparedRunner,
+  settings: RunnerSettings,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  secretValues: Readonly<Record<string, string>>,
+  alsoRedact: readonly string[] = [],
+): Promise<StartedRunner> {
+  // A remote BuildKit (--buildkit-host) has its own network settings; the helper is for local builds.
+  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd) : undefined;
+  let stopped = false;
+  const setup = createStrategy(prepared, settings, env, secretValues, helper);
+  return {
+    ...setup,
+    redact: [...Object.values(secretValues), ...alsoRedact],
+    helper,
+    async stop() {
+      if (stopped || !helper) return;
+      stopped = true;
+      await helper.stop();
+    },
+  };
+}
