@@ -37,6 +37,10 @@ export interface DockerRunnerOptions {
   passEnv?: readonly string[];
   /** Extra variables set to a fixed, non-secret value (`-e NAME=value`). */
   setEnv?: Readonly<Record<string, string>>;
+  /** Join another container's network (the proxy-mode BuildKit helper's). */
+  network?: string;
+  /** Earthly's global configuration (the image applies GLOBAL_CONFIG with `earthly config global`). */
+  globalConfig?: string;
   /** Unique per run, so two workspaces never fight over a name. */
   containerName?: string;
   docker?: string;
@@ -71,8 +75,9 @@ export function dockerRunner(options: DockerRunnerOptions): RunnerStrategy {
       "-v",
       `${EARTHLY_TMP_VOLUME}:/tmp/earthly`,
       "-e",
-      "GLOBAL_CONFIG={disable_analytics: true}",
+      `GLOBAL_CONFIG=${options.globalConfig ?? "{disable_analytics: true}"}`,
     ];
+    if (options.network !== undefined) args.push("--network", options.network);
     // Mounting a missing file makes Docker create a directory in its place (the reference's bug).
     const config = dockerConfigFile(env);
     if (existsSync(config)) args.push("-v", `${config}:/root/.docker/config.json:ro`);
@@ -92,7 +97,8 @@ export function dockerRunner(options: DockerRunnerOptions): RunnerStrategy {
       };
     },
     version(request): EarthlyInvocation {
-      return { file: docker, args: ["run", "--rm", options.image, "--version"], env: childEnv(request.env), cwd: request.cwd };
+      // NO_BUILDKIT: the image's entrypoint would otherwise refuse to run unprivileged.
+      return { file: docker, args: ["run", "--rm", "-e", "NO_BUILDKIT=1", options.image, "--version"], env: childEnv(request.env), cwd: request.cwd };
     },
   };
 }

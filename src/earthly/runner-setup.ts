@@ -120,10 +120,19 @@ export function proxyEnv(config: Config): Record<string, string> | undefined {
 
 export interface BuildkitHelper {
   name: string;
-  /** For Earthly: `docker-container://<name>`; Earthly talks to it through the Docker socket. */
+  /**
+   * For a local Earthly: `tcp://0.0.0.0:<port published on 127.0.0.1>`. Earthly manages any BuildKit
+   * at 127.0.0.1, localhost or docker-container:// itself (it would start its own earthly-buildkitd);
+   * 0.0.0.0 reaches this machine yet counts as remote, so Earthly uses the helper as it is.
+   */
   host: string;
+  /** For Earthly in its container, which joins the helper's network: BuildKit's own port. */
+  containerHost: string;
   stop(): Promise<void>;
 }
+
+/** BuildKit's TCP port inside the earthly/buildkitd image. */
+const BUILDKIT_PORT = 8372;
 
 export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.crt";
 
@@ -138,7 +147,10 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
   // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
   const helperEnv: NodeJS.ProcessEnv = { ...env, ...proxy };
   await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
+  // TCP without TLS (the reference's settings), published on loopback only: an open privileged
+  // BuildKit on the network would let anyone run anything on this machine.
   const args = ["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", `${EARTHLY_TMP_VOLUME}:/tmp/earthly:rw`];
+  args.push("-e", "BUILDKIT_TCP_TRANSPORT_ENABLED=true", "-e", "BUILDKIT_TLS_ENABLED=false", "-p", `127.0.0.1::${BUILDKIT_PORT}`);
   for (const variable of Object.keys(proxy)) args.push("-e", variable);
   if (config.PROXY_CERT_PATH !== "") args.push("-v", `${resolvePath(cwd, config.PROXY_CERT_PATH)}:${HELPER_CERT_PATH}:ro`);
   args.push(image);
@@ -157,7 +169,13 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
       throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerError(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
     }
   }
-  return { name, host: `docker-container://${name}`, stop };
+  const port = await docker(env, ["port", name, `${BUILDKIT_PORT}/tcp`], { timeoutMs: 30_000 });
+  const published = /:(\d+)\s*$/m.exec(port.stdout.split(/\r?\n/)[0] ?? "")?.[1];
+  if (port.exitCode !== 0 || published === undefined) {
+    await stop();
+    throw new EnvironmentError(`cannot tell which port the BuildKit helper listens on: ${dockerError(port)}`);
+  }
+  return { name, host: `tcp://0.0.0.0:${published}`, containerHost: `tcp://0.0.0.0:${BUILDKIT_PORT}`, stop };
 }
 
 export interface StrategySetup {
@@ -174,9 +192,18 @@ export function createStrategy(prepared: PreparedRunner, settings: RunnerSetting
   }
   const setEnv: Record<string, string> = {};
   // The image starts its own BuildKit unless told one is elsewhere.
-  if (helper) Object.assign(setEnv, { EARTHLY_BUILDKIT_HOST: helper.host, NO_BUILDKIT: "1" });
+  if (helper) Object.assign(setEnv, { EARTHLY_BUILDKIT_HOST: helper.containerHost, NO_BUILDKIT: "1" });
   else if (settings.buildkitHost !== undefined) setEnv["NO_BUILDKIT"] = "1";
-  return { strategy: dockerRunner({ image: prepared.image ?? "", secrets: Object.keys(secretValues), setEnv }), env: childEnv };
+  return {
+    strategy: dockerRunner({
+      image: prepared.image ?? "",
+      secrets: Object.keys(secretValues),
+      setEnv,
+      // The helper speaks plain TCP; Earthly must not expect TLS from it.
+      ...(helper ? { network: `container:${helper.name}`, globalConfig: "{disable_analytics: true, tls_enabled: false}" } : {}),
+    }),
+    env: childEnv,
+  };
 }
 
 export interface StartedRunner extends StrategySetup {

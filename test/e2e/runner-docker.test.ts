@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
 import { pathWithFake, writeArg } from "../support/fake-earthly.js";
@@ -159,16 +160,50 @@ describe("proxy mode", () => {
     const helperRun = calls().find((c) => c.argv[0] === "run" && c.argv.includes("-d"));
     const name = helperRun?.argv[helperRun.argv.indexOf("--name") + 1] ?? "";
     expect(name).toMatch(/^canvos-buildkitd-[0-9a-f]{10}$/);
-    expect(helperRun?.argv).toEqual(["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", "earthly-tmp:/tmp/earthly:rw", "-e", "HTTPS_PROXY", "-e", "https_proxy", "-e", "NO_PROXY", "-e", "no_proxy", "gcr.io/spectro-images-public/earthly/buildkitd:v0.8.5"]);
+    expect(helperRun?.argv).toEqual([
+      "run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", "earthly-tmp:/tmp/earthly:rw",
+      "-e", "BUILDKIT_TCP_TRANSPORT_ENABLED=true", "-e", "BUILDKIT_TLS_ENABLED=false", "-p", "127.0.0.1::8372",
+      "-e", "HTTPS_PROXY", "-e", "https_proxy", "-e", "NO_PROXY", "-e", "no_proxy",
+      "gcr.io/spectro-images-public/earthly/buildkitd:v0.8.5",
+    ]);
     expect(helperRun?.env["HTTPS_PROXY"]).toBe("http://bob:hunter2@proxy.example.com:3128");
     // A leftover from an earlier run is removed first; the helper is removed after.
     expect(lines.indexOf(`rm -f ${name}`)).toBeLessThan(lines.indexOf(helperRun?.argv.join(" ") ?? ""));
     expect(lines[lines.length - 1]).toBe(`rm -f ${name}`);
-    expect(earthlyRun()?.argv).toContain(`EARTHLY_BUILDKIT_HOST=docker-container://${name}`);
+    // Earthly joins the helper's network and talks to it as a remote BuildKit, without TLS.
+    const argv = earthlyRun()?.argv ?? [];
+    expect(argv.slice(argv.indexOf("--network"), argv.indexOf("--network") + 2)).toEqual(["--network", `container:${name}`]);
+    expect(argv).toContain("EARTHLY_BUILDKIT_HOST=tcp://0.0.0.0:8372");
+    expect(argv).toContain("NO_BUILDKIT=1");
+    expect(argv).toContain("GLOBAL_CONFIG={disable_analytics: true, tls_enabled: false}");
     // The helper's command line carries names only. (Earthly's own argv still carries proxy build
     // args as --KEY=value: a known limit of the plan, reported separately.)
     expect(helperRun?.argv.join(" ")).not.toContain("hunter2");
     expect(r.stdout + r.stderr).not.toContain("hunter2");
+  });
+
+  it("a helper left over from an earlier run (same workspace) is removed, not tripped over", async () => {
+    const { cwd, log, env, calls } = setup();
+    writeFileSync(join(cwd, ".arg"), `${ARG}HTTP_PROXY=http://proxy.example.com:3128\n`);
+    const name = `canvos-buildkitd-${createHash("sha256").update(cwd).digest("hex").slice(0, 10)}`;
+    // The stand-in docker refuses `run -d --name` for a name it knows, as Docker does.
+    mkdirSync(join(log, ".."), { recursive: true });
+    writeFileSync(join(log, "..", `${name}.pid`), "helper");
+    const r = await canvos(["iso", "--runner", "docker"], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    const lines = calls().map((c) => c.argv.join(" "));
+    expect(lines.indexOf(`rm -f ${name}`)).toBeLessThan(lines.findIndex((l) => l.startsWith(`run -d --privileged --name ${name}`)));
+  });
+
+  it("a helper that cannot start: exit 3 with Docker's reason, nothing left behind", async () => {
+    const { cwd, env, calls } = setup();
+    writeFileSync(join(cwd, ".arg"), `${ARG}HTTP_PROXY=http://proxy.example.com:3128\n`);
+    const r = await canvos(["iso", "--runner", "docker"], { cwd, env: env({ FAKE_DOCKER_FAIL_RUN_D: "failed to create shim task: unable to apply caps: operation not permitted" }) });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain("cannot start the BuildKit helper container for proxy mode");
+    expect(r.stderr).toContain("unable to apply caps: operation not permitted");
+    expect(calls().some((c) => c.argv.includes("+iso"))).toBe(false);
+    expect(calls().map((c) => c.argv[0]).pop()).toBe("rm");
   });
 
   it("removes the helper after a failed build too, and installs the CA certificate", async () => {
@@ -200,7 +235,9 @@ describe("--runner native", () => {
     expect(argv).toContain("--secret MY_TOKEN +iso");
     expect(argv).not.toContain("native-s3cr3t");
     const helper = calls().find((c) => c.argv[0] === "run" && c.argv.includes("-d"));
-    expect(host).toBe(`docker-container://${helper?.argv[helper.argv.indexOf("--name") + 1] ?? "?"}`);
+    expect(helper).toBeDefined();
+    // The port the stand-in docker says the helper got on 127.0.0.1.
+    expect(host).toBe("tcp://0.0.0.0:49321");
     // Earthly printing the value (an Earthfile that echoes it) does not put it in the log.
     const all = everything(cwd, r, calls());
     expect(all).toContain("the token is ****");
