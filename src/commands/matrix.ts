@@ -8,13 +8,15 @@ export function matrixCommand(): Command {
     .description("list the jobs a CI system can fan out: one per provider image (Kubernetes version), one for the ISO, each with its exact canvos command")
     .option("--json", "print {\"include\": [...]} on stdout, ready for a GitHub Actions matrix")
     .option("--push", "the provider jobs push their images (canvos provider --push)")
+    .option("--ci", "the jobs run canvos in CI mode (--ci)")
+    .option("--secret <NAME>", "every job passes this build secret (its value from the job's environment), repeatable", collect, [])
     .option("--k8s-version <versions>", "Kubernetes version(s), repeatable or comma-separated (default: K8S_VERSION, else the whole matrix)", collect, [])
     .addHelpText(
       "after",
       `
 Examples:
   $ canvos matrix
-  $ canvos matrix --json --push --arg-file ci.arg
+  $ canvos matrix --json --push --ci --secret SUBSCRIPTION_TOKEN --arg-file ci.arg
   $ canvos matrix --json --k8s-version 1.28.2,1.29.0 | jq -r '.include[].command'
 
 Every job repeats --arg-file and the --KEY=value overrides given here. Values that hold a secret
@@ -23,14 +25,14 @@ Exit codes: 0 ok, 2 invalid configuration.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
-    const opts = self.opts<{ json?: boolean; push?: boolean; k8sVersion: string[] }>();
+    const opts = self.opts<{ json?: boolean; push?: boolean; ci?: boolean; secret: string[]; k8sVersion: string[] }>();
     const { loadConfig } = await import("../config/resolve.js");
     const { earthfileExtras } = await import("../config/earthfile-args.js");
     const { createMatrix, renderMatrix } = await import("../plan/matrix.js");
     const { formatProblem } = await import("../cli/handle-error.js");
     const request = configRequest(self, process.cwd());
     const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
-    const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push) }, resolved);
+    const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push), ci: Boolean(opts.ci), secrets: opts.secret }, resolved);
     for (const warning of [...resolved.warnings, ...warnings]) if (warning.severity === "warning") process.stderr.write(formatProblem(warning) + "\n");
     process.stdout.write(opts.json ? JSON.stringify(matrix, null, 2) + "\n" : renderMatrix(matrix));
   });

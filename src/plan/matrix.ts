@@ -31,6 +31,9 @@ export interface MatrixOptions {
   request: ResolveOptions;
   k8sVersions: readonly string[];
   push: boolean;
+  /** Carried into every job: canvos --ci, and secrets by name (each job gets the value from CI). */
+  ci?: boolean;
+  secrets?: readonly string[];
 }
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -59,6 +62,10 @@ export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): 
   const { config } = resolved;
   const selection = selectK8sVersions(resolved, options.k8sVersions);
   const carried = carriedArgs(options.request);
+  const runnerArgs = [...(options.ci ? ["--ci"] : []), ...[...new Set(options.secrets ?? [])].flatMap((name) => ["--secret", name])];
+  const heldBack = [...carried.env];
+  carried.args.unshift(...runnerArgs);
+  carried.env.push(...new Set(options.secrets ?? []));
   const job = (partial: Omit<MatrixJob, "command" | "arch" | "env">): MatrixJob => ({
     ...partial,
     arch: config.ARCH,
@@ -83,7 +90,7 @@ export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): 
     }),
   );
   const warnings = [...selection.warnings];
-  for (const name of carried.env) warnings.push({ where: `--${name}`, severity: "warning", message: `not written into the jobs' commands (it holds a secret): give each job ${name} in its environment` });
+  for (const name of heldBack) warnings.push({ where: `--${name}`, severity: "warning", message: `not written into the jobs' commands (it holds a secret): give each job ${name} in its environment` });
   return { matrix: { include }, warnings };
 }
 

@@ -106,3 +106,18 @@ describe("canvos matrix", () => {
     expect(shellQuote("$HOME")).toBe("'$HOME'");
   });
 });
+
+describe("canvos matrix for CI", () => {
+  it("--ci and --secret are carried into every job; the secret is listed as needed from the environment", async () => {
+    const cwd = workspace();
+    const r = await canvos(["matrix", "--json", "--ci", "--secret", "SUBSCRIPTION_TOKEN", "--K8S_VERSION=1.27.2"], { cwd });
+    expect(r.exitCode).toBe(0);
+    const { include } = JSON.parse(r.stdout) as { include: Job[] };
+    for (const job of include) {
+      expect(job.args.slice(2, 6).filter((a) => a !== "--k8s-version" && a !== "1.27.2")).toEqual(expect.arrayContaining(["--ci"]));
+      expect(job.command).toContain("--ci --secret SUBSCRIPTION_TOKEN");
+      expect(job.env).toEqual(["SUBSCRIPTION_TOKEN"]);
+    }
+    expect(r.stderr).not.toContain("SUBSCRIPTION_TOKEN");
+  });
+});
