@@ -2,7 +2,6 @@
 // docker (test/bin/docker) that runs the stand-in Earthly as the "container".
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
@@ -10,6 +9,19 @@ import { pathWithFake, writeArg } from "../support/fake-earthly.js";
 
 const ARG = "IMAGE_REGISTRY=ttl.sh\nCUSTOM_TAG=demo\n";
 const IMAGE = "gcr.io/spectro-images-public/earthly/earthly:v0.8.5";
+/** A self-signed CA (EC P-256, valid for a century), so the test needs no openssl on the machine. */
+const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBljCCATugAwIBAgIUM9ylYfMo92n2d7jyQl+ac2dvhcowCgYIKoZIzj0EAwIw
+HzEdMBsGA1UEAwwUY2Fudm9zIHRlc3QgcHJveHkgQ0EwIBcNMjYxMTI1MjExODE2
+WhgPMjEyNjExMDEyMTE4MTZaMB8xHTAbBgNVBAMMFGNhbnZvcyB0ZXN0IHByb3h5
+IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7vCu3ZHMcDWjQaNdhDPHvjF3
+GvMvvm0jGcLBZxd5UcDWMkFWqVItNGJ9Y/p3QoL+LPK+AU6G+2MC42lWbNEL06NT
+MFEwHQYDVR0OBBYEFIzUhtL4f64O0BbfivtAFfGTWdoRMB8GA1UdIwQYMBaAFIzU
+htL4f64O0BbfivtAFfGTWdoRMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID
+SQAwRgIhAJBYyrVch0DfarIapFFhC7Nr55PP/LaXyY5ACLokMKDnAiEAr9Xpq+1V
+BCx1r/GnGC8CbBVZ7ThsSvtENalWkCNN8nY=
+-----END CERTIFICATE-----
+`;
 
 interface Call {
   argv: string[];
@@ -208,7 +220,7 @@ describe("proxy mode", () => {
 
   it("removes the helper after a failed build too, and installs the CA certificate", async () => {
     const { cwd, env, calls } = setup();
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=Test Proxy CA", "-days", "2", "-keyout", join(cwd, "proxy.key"), "-out", join(cwd, "proxy.pem")], { stdio: "ignore" });
+    writeFileSync(join(cwd, "proxy.pem"), TEST_CA_PEM);
     writeFileSync(join(cwd, ".arg"), `${ARG}HTTP_PROXY=http://proxy.example.com:3128\n`);
     const r = await canvos(["iso", "--runner", "docker", "--PROXY_CERT_PATH=proxy.pem"], { cwd, env: env({ FAKE_EARTHLY_FAIL: "+iso" }) });
     const lines = calls().map((c) => c.argv.join(" "));
