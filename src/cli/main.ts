@@ -30,7 +30,9 @@ Examples:
 Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usage,
 3 environment problem (Earthly/Docker missing, workspace busy), 130/143 interrupted.`,
     );
-  for (const define of commands) program.addCommand(define());
+  // addCommand does not pass settings down: each command must throw, not exit, so that usage
+  // errors reach the one place that maps them to exit code 2.
+  for (const define of commands) program.addCommand(define().exitOverride().configureOutput({ outputError: (str, write) => write(str) }));
   return program;
 }
 

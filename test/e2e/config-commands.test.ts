@@ -207,6 +207,12 @@ describe("help and version", () => {
     }
   });
 
+  it("a usage error inside a command exits 2, like any other usage error", async () => {
+    const r = await canvos(["validate", "--arg-file"], { cwd: workspace() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("option '--arg-file <path>' argument missing");
+  });
+
   it("an unknown command exits 2 with a suggestion", async () => {
     const r = await canvos(["valdate"], { cwd: workspace() });
     expect(r.exitCode).toBe(2);
