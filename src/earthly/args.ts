@@ -6,11 +6,12 @@ import type { ResolvedConfig } from "../config/types.js";
 import { maskValue } from "../config/resolve.js";
 
 /**
- * Where Earthly is told to read build args from. canvos passes every value explicitly, so this
- * file stays empty: it only stops Earthly from reading `./.arg` by itself when the user chose
- * another arg file. Relative, so it also works with the workspace mounted in a container.
+ * Where Earthly is told to read build args from: canvos writes it for each run (mode 0600) with
+ * only the values that must not appear on a command line, where `ps` would show them. Pointing
+ * Earthly at it also stops it from reading `./.arg` by itself when the user chose another arg
+ * file. Relative, so it also works with the workspace mounted in a container.
  */
-export const EMPTY_ARG_FILE = ".canvos/empty.arg";
+export const ARG_FILE = ".canvos/build.arg";
 
 export interface GlobalFlagOptions {
   push: boolean;
@@ -38,7 +39,7 @@ export function checkPassThrough(flags: readonly string[]): void {
 
 export function globalFlags(options: GlobalFlagOptions): string[] {
   // The reference Earthfile's ISO step runs privileged; Earthly refuses that without -P (exit 9).
-  const flags = ["--allow-privileged", `--arg-file-path=${EMPTY_ARG_FILE}`];
+  const flags = ["--allow-privileged", `--arg-file-path=${ARG_FILE}`];
   if (options.push) flags.push("--push");
   if (options.noCache) flags.push("--no-cache");
   flags.push(...options.extra);
@@ -58,8 +59,22 @@ export function buildArgs(resolved: ResolvedConfig, additions: Readonly<Record<s
   return args;
 }
 
+/** A value canvos would show masked (a proxy password, a token) is one no argv may carry. */
+function isSensitive(key: string, value: string): boolean {
+  return maskValue(key, value) !== value;
+}
+
+/** Global flags, the target, then every build arg that may be seen as `--KEY=value`. */
 export function earthlyArgs(flags: readonly string[], target: string, args: Readonly<Record<string, string>>): string[] {
-  return [...flags, target, ...Object.entries(args).map(([key, value]) => `--${key}=${value}`)];
+  return [...flags, target, ...Object.entries(args).filter(([key, value]) => !isSensitive(key, value)).map(([key, value]) => `--${key}=${value}`)];
+}
+
+/** The content of ARG_FILE: the sensitive build args, quoted so Earthly's godotenv reads them back exactly. */
+export function argFileText(args: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(args)
+    .filter(([key, value]) => isSensitive(key, value))
+    .map(([key, value]) => (value.includes("'") || /[\r\n]/.test(value) ? `${key}="${value.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"` : `${key}='${value}'`));
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
 }
 
 export function maskArgs(args: Readonly<Record<string, string>>): Record<string, string> {

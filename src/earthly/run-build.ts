@@ -1,7 +1,7 @@
 // One build command from start to end: resolve, plan, (dry run: print and stop), lock the
 // workspace, run Earthly, check what it made, record it, report it. Prints nothing itself except
 // the results on stdout; progress goes through the reporter, errors are thrown.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { loadConfig } from "../config/resolve.js";
@@ -16,7 +16,7 @@ import { checkOutputs, type Verification } from "../verify/verify.js";
 import { acquireLock } from "../workspace/lock.js";
 import { LogFile, logPathFor } from "../workspace/log-file.js";
 import { createManifest, writeManifest, MANIFEST_FILE, type Manifest } from "../workspace/manifest.js";
-import { checkPassThrough, EMPTY_ARG_FILE, maskArgv } from "./args.js";
+import { argFileText, checkPassThrough, ARG_FILE, maskArgv } from "./args.js";
 import type { Reporter } from "./events.js";
 import { cleanLine, OutputTracker, type EarthlyOutcome } from "./output.js";
 import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
@@ -110,6 +110,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   const start = new Date();
   const { plan, resolved, prepared } = await planBuild(options);
   const cwd = options.request.cwd;
+  const argFile = join(cwd, ARG_FILE);
   if (options.dryRun) {
     context.stdout.write(options.json ? JSON.stringify(planJson(plan), null, 2) + "\n" : renderPlan(plan));
     return;
@@ -149,9 +150,10 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     );
   };
   try {
-    const emptyArgFile = join(cwd, EMPTY_ARG_FILE);
-    mkdirSync(dirname(emptyArgFile), { recursive: true });
-    writeFileSync(emptyArgFile, "");
+    mkdirSync(dirname(argFile), { recursive: true });
+    // Created 0600 before anything is written: the proxy passwords in it are for Earthly alone.
+    rmSync(argFile, { force: true });
+    writeFileSync(argFile, argFileText(plan.buildArgs), { mode: 0o600 });
     log = new LogFile(cwd, logPath);
     const logFile = log;
     logFile.write(`# canvos ${options.command} ${start.toISOString()}`);
@@ -257,6 +259,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     });
     if (BUILDS_PROVIDERS[options.command]) context.stdout.write(renderProfile(plan.profile));
   } finally {
+    rmSync(argFile, { force: true });
     // The BuildKit helper goes after success, failure and Ctrl-C alike.
     await runner?.stop();
     reporter.stop();

@@ -17,6 +17,18 @@ function setup(arg = ARG) {
 }
 
 describe("canvos build-all", () => {
+  it("gives Earthly proxy passwords through a 0600 arg file, never on its command line, and removes it", async () => {
+    const { cwd, record, env } = setup(`${ARG}HTTPS_PROXY=http://bob:hunter2@proxy:3128\nHTTP_PROXY=http://proxy:3128\n`);
+    // A BuildKit host of its own keeps canvos out of proxy mode, which needs privileged Docker.
+    const r = await canvos(["iso", "--buildkit-host", "tcp://127.0.0.1:8372"], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    const got = readRecord(record);
+    expect(got.argv.join(" ")).not.toContain("hunter2");
+    expect(got.argv).toContain("--HTTP_PROXY=http://proxy:3128");
+    expect(got.buildArgs["HTTPS_PROXY"]).toBe("http://bob:hunter2@proxy:3128");
+    expect(existsSync(join(cwd, ".canvos/build.arg"))).toBe(false);
+  });
+
   it("builds the selected versions in one Earthly run, verifies, and prints the profile snippet", async () => {
     const { cwd, record, env } = setup();
     const r = await canvos(["build-all", "--k8s-version", "1.27.2,1.28.2"], { cwd, env: env() });
@@ -24,7 +36,7 @@ describe("canvos build-all", () => {
     expect(r.exitCode).toBe(0);
 
     const got = readRecord(record);
-    expect(got.argv.slice(0, 3)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/empty.arg", "+build-all-images"]);
+    expect(got.argv.slice(0, 3)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "+build-all-images"]);
     expect(got.argv.slice(3).every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
     expect(got.buildArgs["K8S_VERSIONS"]).toBe("1.27.2,1.28.2");
     expect(got.buildArgs["PE_VERSION"]).toBe("v4.3.2");
@@ -68,7 +80,7 @@ describe("canvos build-all", () => {
     const r = await canvos(["provider", "--arg-file", "other.arg", "--k8s-version", "1.27.2"], { cwd, env: env({ EARTHLY_BUILD_ARGS: "SNEAKY=1" }) });
     expect(r.exitCode).toBe(0);
     const got = readRecord(record);
-    expect(got.argFile).toBe(".canvos/empty.arg");
+    expect(got.argFile).toBe(".canvos/build.arg");
     expect(got.buildArgs["LEAKED_FROM_DOT_ARG"]).toBeUndefined();
     expect(got.buildArgs["SNEAKY"]).toBeUndefined();
     expect(got.buildArgs["CUSTOM_TAG"]).toBe("demo");
@@ -79,12 +91,13 @@ describe("canvos build-all", () => {
 
   it("passes --push, --no-cache and pass-through flags before the target", async () => {
     const { cwd, record, env } = setup();
-    const r = await canvos(["provider", "--push", "--no-cache", "--earthly-flag=--strict", "--k8s-version", "1.27.2", "--CUSTOM_TAG="], { cwd, env: env() });
-    expect(r.exitCode).toBe(0);
+    // Nothing listens on port 9: the build succeeds, then the push check cannot reach the registry.
+    const r = await canvos(["provider", "--push", "--no-cache", "--earthly-flag=--strict", "--k8s-version", "1.27.2", "--CUSTOM_TAG=", "--IMAGE_REGISTRY=127.0.0.1:9"], { cwd, env: env() });
     const got = readRecord(record);
-    expect(got.argv.slice(0, 6)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/empty.arg", "--push", "--no-cache", "--strict", "+build-provider-images"]);
-    expect(r.stderr).toContain("ttl.sh/ubuntu:k3s-1.27.2-v4.3.2  (pushed)");
-    expect(r.stdout).not.toContain("customTag }}");
+    expect(got.argv.slice(0, 6)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--push", "--no-cache", "--strict", "+build-provider-images"]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain("127.0.0.1:9");
+    expect(r.stdout).toBe("");
   });
 
   it("accepts the community fork's `earth` binary and --earthly-bin", async () => {
@@ -136,7 +149,7 @@ describe("dry run", () => {
     const { cwd } = setup();
     const r = await canvos(["build-all", "--dry-run", "--k8s-version", "1.27.2"], { cwd, env: { PATH: "/usr/bin:/bin" } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("  earthly --allow-privileged --arg-file-path=.canvos/empty.arg +build-all-images \\");
+    expect(r.stdout).toContain("  earthly --allow-privileged --arg-file-path=.canvos/build.arg +build-all-images \\");
     expect(r.stdout).toContain("  ttl.sh/ubuntu:k3s-1.27.2-v4.3.2-demo  (local Docker only)");
     expect(r.stdout).toContain("earthly: Earthly was not found");
   });
@@ -166,7 +179,8 @@ describe("failures", () => {
 
   it("Earthly missing: exit 3 saying what to install", async () => {
     const { cwd } = setup();
-    const r = await canvos(["iso"], { cwd, env: { PATH: "/usr/bin:/bin" } });
+    // native: with auto, a machine with Docker would fall back to Earthly's container image.
+    const r = await canvos(["iso", "--runner", "native"], { cwd, env: { PATH: "/usr/bin:/bin" } });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain("canvos: Earthly was not found: neither `earthly` nor `earth` is on PATH");
     expect(r.stderr).toContain("install Earthly v0.8");

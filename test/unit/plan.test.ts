@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config/resolve.js";
 import type { Override } from "../../src/config/types.js";
 import { versionsFor } from "../../src/config/k8s-matrix.js";
 import { ConfigError } from "../../src/errors.js";
+import { argFileText } from "../../src/earthly/args.js";
 import { createPlan, planJson, renderPlan, type PlanRequest } from "../../src/plan/plan.js";
 import { renderProfile, profileFields } from "../../src/plan/profile.js";
 
@@ -29,7 +30,7 @@ describe("createPlan", () => {
   it("puts global flags before the target and every parameter after it", async () => {
     const plan = createPlan(await request({ push: true, noCache: true, earthlyFlags: ["--strict"], k8sVersions: ["1.27.2"] }));
     expect(plan.target).toBe("+build-all-images");
-    expect(plan.argv.slice(0, 7)).toEqual(["/usr/local/bin/earthly", "--allow-privileged", "--arg-file-path=.canvos/empty.arg", "--push", "--no-cache", "--strict", "+build-all-images"]);
+    expect(plan.argv.slice(0, 7)).toEqual(["/usr/local/bin/earthly", "--allow-privileged", "--arg-file-path=.canvos/build.arg", "--push", "--no-cache", "--strict", "+build-all-images"]);
     const after = plan.argv.slice(7);
     expect(after.every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
     expect(after).toContain("--PE_VERSION=v4.3.2");
@@ -69,9 +70,11 @@ describe("createPlan", () => {
     expect(base.artifacts).toEqual([]);
   });
 
-  it("masks sensitive values in what it shows, not in what it runs", async () => {
+  it("keeps sensitive values off the command line and masks them in what it shows", async () => {
     const plan = createPlan(await request({ command: "iso", values: { HTTPS_PROXY: "http://user:hunter2@proxy:3128" } }));
-    expect(plan.argv).toContain("--HTTPS_PROXY=http://user:hunter2@proxy:3128");
+    expect(plan.argv.join(" ")).not.toContain("hunter2");
+    expect(plan.buildArgs["HTTPS_PROXY"]).toBe("http://user:hunter2@proxy:3128");
+    expect(argFileText(plan.buildArgs)).toBe("HTTPS_PROXY='http://user:hunter2@proxy:3128'\n");
     const json = JSON.stringify(planJson(plan));
     expect(json).not.toContain("hunter2");
     expect(json).toContain("http://user:****@proxy:3128");
