@@ -10,8 +10,16 @@ export function providerImageRef(config: TagFields, k8sVersion: string): string 
   return `${config.IMAGE_REGISTRY}/${config.IMAGE_REPO}:${tag}`;
 }
 
+function localTag(config: Pick<Config, "PE_VERSION" | "CUSTOM_TAG">): string {
+  return [config.PE_VERSION, config.CUSTOM_TAG].filter((part) => part !== "").join("-");
+}
+
 /** The installer image, kept in the local Docker only: `palette-installer-image:$PE_VERSION[-$CUSTOM_TAG]`. */
 export function installerImageRef(config: Pick<Config, "PE_VERSION" | "CUSTOM_TAG">): string {
-  const tag = [config.PE_VERSION, config.CUSTOM_TAG].filter((part) => part !== "").join("-");
-  return `palette-installer-image:${tag}`;
+  return `palette-installer-image:${localTag(config)}`;
+}
+
+/** What `canvos base` leaves in the local Docker: `palette-base-image:$PE_VERSION[-$CUSTOM_TAG]`. */
+export function baseImageRef(config: Pick<Config, "PE_VERSION" | "CUSTOM_TAG">): string {
+  return `palette-base-image:${localTag(config)}`;
 }

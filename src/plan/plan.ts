@@ -1,7 +1,7 @@
 // The plan of a build, as data: what Earthly will be asked to do and what it must produce. The
 // dry run prints it, the runner executes it, verification and the manifest check against it.
 import { BUILDS_ISO, BUILDS_PROVIDERS, K8S_VERSIONS_ARG, TARGET_OF, type BuildCommand } from "./targets.js";
-import { installerImageRef, providerImageRef } from "./images.js";
+import { baseImageRef, installerImageRef, providerImageRef } from "./images.js";
 import { profileFields, type ProfileFields } from "./profile.js";
 import { buildArgs, earthlyArgs, globalFlags, maskArgs, maskArgv } from "../earthly/args.js";
 import { versionsFor } from "../config/k8s-matrix.js";
@@ -12,7 +12,7 @@ export interface PlannedImage {
   ref: string;
   /** The Earthly target that saves it, as Earthly names it in its summary. */
   target: string;
-  kind: "provider" | "installer";
+  kind: "provider" | "installer" | "base";
   /** Pushed to the registry (with --push); otherwise only loaded into the local Docker. */
   push: boolean;
 }
@@ -84,6 +84,7 @@ export function createPlan(request: PlanRequest): BuildPlan {
   const images: PlannedImage[] = selection.versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));
   // +iso reaches the installer image through BUILD, so Earthly outputs it whenever the ISO is built.
   if (BUILDS_ISO[command]) images.push({ ref: installerImageRef(config), target: "+iso-image", kind: "installer", push: false });
+  if (command === "base") images.push({ ref: baseImageRef(config), target: "+base-image", kind: "base", push: false });
   const artifacts = BUILDS_ISO[command] ? [`build/${config.ISO_NAME}.iso`, `build/${config.ISO_NAME}.iso.sha256`] : [];
   return {
     command,

@@ -67,6 +67,7 @@ describe("createPlan", () => {
     expect(iso.buildArgs["K8S_VERSIONS"]).toBeUndefined();
     const base = createPlan(await request({ command: "base" }));
     expect(base.target).toBe("+base-image");
+    expect(base.images.map((i) => i.ref)).toEqual(["palette-base-image:v4.3.2-demo"]);
     expect(base.artifacts).toEqual([]);
   });
 
