@@ -114,8 +114,17 @@ function readLines(stream: Readable | null, onLine: (line: string) => void): Pro
 export class SignalWatch {
   received: NodeJS.Signals | undefined;
   private readonly listeners = new Set<(signal: NodeJS.Signals) => void>();
+  private readonly controller = new AbortController();
+  /**
+   * Aborted (reason: the signal) at the first signal. Every child canvos starts before the build
+   * (docker pull, the BuildKit helper, `earthly --version`) takes it, so none makes a Ctrl-C wait.
+   */
+  readonly cancelSignal: AbortSignal = this.controller.signal;
   private readonly handler = (signal: NodeJS.Signals): void => {
-    if (this.received === undefined) this.received = signal;
+    if (this.received === undefined) {
+      this.received = signal;
+      this.controller.abort(signal);
+    }
     for (const listener of this.listeners) listener(signal);
   };
 
@@ -133,9 +142,10 @@ export class SignalWatch {
   }
 }
 
-export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number, watch: SignalWatch): Promise<RunResult> {
+export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number, watch: SignalWatch, stop?: AbortSignal): Promise<RunResult> {
   // Stopped before it started: nothing to run, nothing to clean up.
   if (watch.received !== undefined) return { exitCode: undefined, interruptedBy: watch.received, killed: false };
+  if (stop?.aborted === true) return { exitCode: undefined, interruptedBy: undefined, killed: false };
   // Its own process group (detached), so a terminal's Ctrl-C reaches canvos only and Earthly gets
   // exactly one signal from us: a second one would make Earthly abort its clean-up (exit 9).
   const child: ResultPromise = execa(invocation.file, [...invocation.args], {
@@ -153,6 +163,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   let killed = false;
   let killTimer: NodeJS.Timeout | undefined;
   let exited = false;
+  // canvos itself cannot go on (its log failed): Earthly is stopped like on a SIGTERM, but the run is not "interrupted".
+  let stopped = false;
 
   const container = invocation.container;
   const toolEnv = invocation.env;
@@ -170,6 +182,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     if (interruptedBy === undefined) {
       interruptedBy = signal;
       handlers.onStopping?.(signal, timeoutMs);
+      // Already asked to stop: a second signal to Earthly would cut its clean-up short (exit 9).
+      if (stopped) return;
       ask(signal === "SIGINT" ? "SIGINT" : "SIGTERM");
       killTimer = setTimeout(() => {
         killed = true;
@@ -195,7 +209,17 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   };
   const redact = (invocation.redact ?? []).filter((v) => v.length >= 3);
   const clean = redact.length === 0 ? (line: string) => line : (line: string) => redact.reduce((text, value) => text.split(value).join("****"), line);
+  const onStop = (): void => {
+    if (pid === undefined || exited || stopped || interruptedBy !== undefined) return;
+    stopped = true;
+    ask("SIGTERM");
+    killTimer = setTimeout(() => {
+      killed = true;
+      force();
+    }, timeoutMs);
+  };
   const unlisten = watch.listen(onSignal);
+  stop?.addEventListener("abort", onStop, { once: true });
   process.on("exit", onExit);
 
   try {
@@ -209,7 +233,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       // Spawning itself failed (ENOENT, EACCES).
       throw missingBinary(invocation.file);
     }
-    if (interruptedBy !== undefined && pid !== undefined) {
+    if ((interruptedBy !== undefined || stopped) && pid !== undefined) {
       signalGroup(pid, "SIGKILL");
       // `docker run --rm` removes a container that stopped; one that was killed may linger.
       if (container) await runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
@@ -221,15 +245,41 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     exited = true;
     if (killTimer) clearTimeout(killTimer);
     unlisten();
+    stop?.removeEventListener("abort", onStop);
     process.off("exit", onExit);
     child.stdout?.destroy();
     child.stderr?.destroy();
   }
 }
 
-/** `earthly --version`'s line, or undefined when it cannot be had. */
-export async function earthlyVersion(invocation: EarthlyInvocation): Promise<string | undefined> {
-  const result = await execa(invocation.file, [...invocation.args], {
+/**
+ * Ends a short child and everything it started when `cancel` fires: SIGTERM to its process group,
+ * SIGKILL after a grace period. execa's own cancelSignal kills only the child's pid, which leaves
+ * whatever a wrapper script or the docker CLI started running; hence `detached` (own group) + this.
+ */
+function cancelGroupOnAbort(child: ResultPromise, cancel: AbortSignal | undefined): () => void {
+  const pid = child.pid;
+  if (cancel === undefined || pid === undefined) return () => undefined;
+  let aborted = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    aborted = true;
+    signalGroup(pid, "SIGTERM");
+    timer = setTimeout(() => signalGroup(pid, "SIGKILL"), 2_000);
+  };
+  if (cancel.aborted) onAbort();
+  else cancel.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    cancel.removeEventListener("abort", onAbort);
+    if (timer) clearTimeout(timer);
+    // The leader is gone; whatever of its group ignored SIGTERM goes now.
+    if (aborted) signalGroup(pid, "SIGKILL");
+  };
+}
+
+/** `earthly --version`'s line, or undefined when it cannot be had (or `cancel` fired). */
+export async function earthlyVersion(invocation: EarthlyInvocation, cancel?: AbortSignal): Promise<string | undefined> {
+  const child = execa(invocation.file, [...invocation.args], {
     cwd: invocation.cwd,
     env: invocation.env,
     extendEnv: false,
@@ -237,7 +287,11 @@ export async function earthlyVersion(invocation: EarthlyInvocation): Promise<str
     reject: false,
     timeout: 20_000,
     maxBuffer: 64 * 1024,
+    detached: cancel !== undefined,
   });
+  const release = cancelGroupOnAbort(child, cancel);
+  const result = await child.finally(release);
+  if (cancel?.aborted === true) return undefined;
   if (result.failed && result.exitCode === undefined && result.code === "ENOENT") throw missingBinary(invocation.file);
   if (result.exitCode !== 0) return undefined;
   const line = String(result.stdout).split(/\r?\n/).find((l) => l.trim() !== "");
@@ -251,6 +305,8 @@ export interface ToolResult {
   /** The program does not exist (ENOENT) or cannot be executed. */
   notFound: boolean;
   timedOut: boolean;
+  /** Ended because ToolOptions.cancelSignal fired (a Ctrl-C): its output means nothing. */
+  canceled?: boolean;
 }
 
 export interface ToolOptions {
@@ -259,6 +315,8 @@ export interface ToolOptions {
   /** Written to the program's stdin (a credential helper reads the registry host there). */
   input?: string | Uint8Array | undefined;
   timeoutMs?: number | undefined;
+  /** Ends the program (and what it started) at once when aborted; the result then has `canceled`. */
+  cancelSignal?: AbortSignal | undefined;
 }
 
 /**
@@ -266,7 +324,7 @@ export interface ToolOptions {
  * argument array, bounded output, a timeout, never a throw for a failing program.
  */
 export async function runTool(file: string, args: readonly string[], options: ToolOptions): Promise<ToolResult> {
-  const result = await execa(file, [...args], {
+  const child = execa(file, [...args], {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
@@ -275,7 +333,10 @@ export async function runTool(file: string, args: readonly string[], options: To
     timeout: options.timeoutMs ?? 60_000,
     maxBuffer: 1024 * 1024,
     stripFinalNewline: true,
+    detached: options.cancelSignal !== undefined,
   });
+  const release = cancelGroupOnAbort(child, options.cancelSignal);
+  const result = await child.finally(release);
   const code = (result as { code?: string }).code;
   return {
     exitCode: result.exitCode,
@@ -283,5 +344,6 @@ export async function runTool(file: string, args: readonly string[], options: To
     stderr: String(result.stderr ?? ""),
     notFound: result.exitCode === undefined && (code === "ENOENT" || code === "EACCES"),
     timedOut: result.timedOut,
+    canceled: options.cancelSignal?.aborted === true,
   };
 }
