@@ -46,7 +46,9 @@ export function renderSummary(summary: BuildSummary, paint: Paint = noPaint): st
     for (const i of summary.images) lines.push(`  ${i.ref}  ${paint.dim(i.pushed ? "(pushed)" : "(local Docker)")}`);
   }
   lines.push(`Log: ${summary.logPath}`, `Manifest: ${summary.manifestPath}`);
-  if (summary.images.length > 0 && isEphemeralRegistry(summary.registry)) {
+  // Only images that went to IMAGE_REGISTRY vanish; the local installer and base images do not.
+  const inRegistry = summary.images.some((i) => i.ref.startsWith(`${summary.registry}/`));
+  if (inRegistry && isEphemeralRegistry(summary.registry)) {
     lines.push(paint.yellow("warning: IMAGE_REGISTRY is ttl.sh, an anonymous registry that deletes images after 24 h; set IMAGE_REGISTRY to keep them"));
   }
   return lines.join("\n") + "\n";

@@ -31,6 +31,11 @@ describe("summary", () => {
     expect(renderSummary({ ...summary, registry: "registry.example.com" })).not.toContain("ttl.sh, an anonymous");
   });
 
+  it("does not warn about ttl.sh when nothing went there (canvos iso, canvos base)", () => {
+    const iso = { ...summary, command: "iso", images: [{ ref: "palette-installer-image:v4.3.2-demo", pushed: false }] };
+    expect(renderSummary(iso)).not.toContain("ttl.sh, an anonymous");
+  });
+
   it("formats sizes and durations", () => {
     expect(formatSize(512)).toBe("512 B");
     expect(formatSize(1536)).toBe("1.5 KiB");
