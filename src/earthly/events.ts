@@ -23,6 +23,13 @@ export interface BuildSummary {
 
 export interface Reporter {
   event(event: BuildEvent): void;
+  /** output() prints the raw bytes (a terminal with --verbose): the caller must leave them intact. */
+  readonly rawOutput: boolean;
+  /**
+   * Earthly's own output, in runs of whole lines: `raw` as Earthly wrote it, `clean` as the log
+   * keeps it (cleanLines). Printed only with --verbose; a promise back means "wait, I am behind".
+   */
+  output(stream: StreamName, raw: Buffer, clean: Buffer): Promise<void> | undefined;
   /** After success: the summary, on stderr. */
   summary(summary: BuildSummary): void;
   /** Stop any spinner before anything else is printed; safe to call twice. */

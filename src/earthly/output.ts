@@ -1,5 +1,7 @@
 // Reads Earthly's log lines (earthly.md, "Output"). Pure: no I/O, so the unit tests feed it text.
 // Lines are cleaned of colour codes and CR first; nothing below depends on either.
+// A build streams a lot (a GB of log is no surprise): OutputTracker.feedLines takes whole runs of
+// lines as bytes and turns into strings only the few lines that can change something.
 
 export type PhaseName = "Init" | "Build" | "Push Summary" | "Local Output Summary";
 
@@ -91,7 +93,21 @@ export interface EarthlyOutcome {
   notPushed: string[];
 }
 
+/** Called for the lines that may matter to progress: phases, summaries, a target's first line, watched text. */
+export type LineHandler = (line: EarthlyLine, newTarget: boolean) => void;
+
 const LAST_LINES = 12;
+// feedLines keeps this much of the latest output; the failure summary is read from it at the end
+// (Earthly repeats the failing target's lines in its failure block, the last thing it prints).
+const TAIL_BYTES = 1024 * 1024;
+const LF = 0x0a;
+// The prefix column is 20 wide: " |" right after it is the common shape of a target line.
+const PREFIX = 20;
+const MAX_PREFIXES = 4096;
+
+interface KnownPrefix {
+  words: readonly [number, number, number, number, number];
+}
 // Bounded so that memory stays flat even when a build has hundreds of targets.
 const MAX_TRACKED_TARGETS = 200;
 
@@ -102,6 +118,13 @@ export class OutputTracker {
   private readonly seen = new Set<string>();
   private inCommand = false;
   private commandParts: string[] = [];
+  private readonly tail: Buffer[] = [];
+  private tailBytes = 0;
+  private chunked = false;
+  // The 20 bytes before " |" of target lines already parsed, by hash: such a line is neither a new
+  // target nor anything else the live view needs, so it is skipped without being decoded.
+  private readonly prefixes = new Map<number, KnownPrefix[]>();
+  private prefixCount = 0;
   readonly outcome: EarthlyOutcome = {
     success: false,
     failed: false,
@@ -120,15 +143,101 @@ export class OutputTracker {
   /** Parses one line, records it, and tells whether it is the first line of a target not seen before. */
   feed(raw: string): { line: EarthlyLine; newTarget: boolean } {
     const line = parseLine(raw);
+    const newTarget = this.record(line);
+    if (line.kind === "target") this.noteTargetLine(line.target, line.failed, line.text);
+    else if (line.kind === "text" && line.text.trim() !== "") push(this.runRecent, line.text, LAST_LINES);
+    return { line, newTarget };
+  }
+
+  /**
+   * The streaming form of feed (use one or the other): `lines` are whole lines, cleaned
+   * (cleanLines), each ending in LF. `onLine` gets every line except target lines of a known prefix
+   * that do not contain `watch`; the failure details come from the last MiB, in result().
+   */
+  feedLines(lines: Buffer, onLine?: LineHandler, watch?: string): void {
+    this.chunked = true;
+    this.keepTail(lines);
+    const n = lines.length;
+    let watched = watch === undefined || watch === "" ? -1 : lines.indexOf(watch);
+    const view = new DataView(lines.buffer, lines.byteOffset, lines.byteLength);
+    let p = 0;
+    while (p < n) {
+      let nl = lines.indexOf(LF, p);
+      if (nl === -1) nl = n;
+      let wanted = false;
+      if (watched !== -1 && watched < nl) {
+        wanted = true;
+        watched = lines.indexOf(watch ?? "", nl);
+      }
+      let w0 = 0;
+      let w1 = 0;
+      let w2 = 0;
+      let w3 = 0;
+      let w4 = 0;
+      let hash = 0;
+      const shaped = nl - p > PREFIX + 1 && lines[p + PREFIX] === 0x20 && lines[p + PREFIX + 1] === 0x7c && lines[p + PREFIX - 1] !== 0x20;
+      if (shaped) {
+        // Five 32-bit reads instead of a loop over 20 bytes: this runs for every line.
+        w0 = view.getUint32(p, true);
+        w1 = view.getUint32(p + 4, true);
+        w2 = view.getUint32(p + 8, true);
+        w3 = view.getUint32(p + 12, true);
+        w4 = view.getUint32(p + 16, true);
+        hash = (Math.imul(w0 ^ w2, 0x9e3779b1) ^ Math.imul(w1 ^ w3, 0x85ebca6b) ^ w4) | 0;
+        if (!wanted && this.knownPrefix(hash, w0, w1, w2, w3, w4)) {
+          p = nl + 1;
+          continue;
+        }
+      }
+      if (!shaped && !wanted && !mayMatter(lines, p, nl)) {
+        p = nl + 1;
+        continue;
+      }
+      const line = parseLine(lines.toString("utf8", p, nl));
+      const newTarget = this.record(line);
+      if (line.kind === "target" && shaped && this.prefixCount < MAX_PREFIXES && !this.knownPrefix(hash, w0, w1, w2, w3, w4)) {
+        const known: KnownPrefix = { words: [w0, w1, w2, w3, w4] };
+        const list = this.prefixes.get(hash);
+        if (list) list.push(known);
+        else this.prefixes.set(hash, [known]);
+        this.prefixCount++;
+      }
+      onLine?.(line, newTarget);
+      p = nl + 1;
+    }
+  }
+
+  private knownPrefix(hash: number, w0: number, w1: number, w2: number, w3: number, w4: number): boolean {
+    const list = this.prefixes.get(hash);
+    if (!list) return false;
+    for (const known of list) {
+      const w = known.words;
+      if (w[0] === w0 && w[1] === w1 && w[2] === w2 && w[3] === w3 && w[4] === w4) return true;
+    }
+    return false;
+  }
+
+  private keepTail(lines: Buffer): void {
+    if (lines.length === 0) return;
+    this.tail.push(lines);
+    this.tailBytes += lines.length;
+    let first = this.tail[0];
+    while (first !== undefined && this.tail.length > 1 && this.tailBytes - first.length >= TAIL_BYTES) {
+      this.tail.shift();
+      this.tailBytes -= first.length;
+      first = this.tail[0];
+    }
+  }
+
+  /** The summary fields of one line; true when it is the first line of a target not seen before. */
+  private record(line: EarthlyLine): boolean {
     const o = this.outcome;
-    let newTarget = false;
     switch (line.kind) {
       case "target": {
         if (!this.seen.has(line.target) && this.seen.size < MAX_TRACKED_TARGETS * 10) {
           this.seen.add(line.target);
-          newTarget = true;
+          return true;
         }
-        this.noteTargetLine(line.target, line.failed, line.text);
         break;
       }
       case "artifact":
@@ -152,13 +261,10 @@ export class OutputTracker {
       case "error":
         if (o.errors.length < 20) o.errors.push(line.message);
         break;
-      case "text":
-        if (line.text.trim() !== "") push(this.runRecent, line.text, LAST_LINES);
-        break;
       default:
         break;
     }
-    return { line, newTarget };
+    return false;
   }
 
   private noteTargetLine(target: string, failed: boolean, text: string): void {
@@ -203,10 +309,38 @@ export class OutputTracker {
   }
 
   result(): EarthlyOutcome {
+    if (this.chunked) {
+      // The target and failure details, from the tail only; the summary fields were read live.
+      const replay = new OutputTracker();
+      for (const lines of this.tail) for (const line of lines.toString("utf8").split("\n")) replay.feed(line);
+      const r = replay.result();
+      const o = this.outcome;
+      return { ...o, failedTarget: r.failedTarget, location: r.location, command: r.command, commandExitCode: r.commandExitCode, lastLines: r.lastLines };
+    }
     const o = this.outcome;
     const lines = o.failedTarget !== undefined ? this.recent.get(o.failedTarget) : undefined;
     return { ...o, lastLines: lines ? [...lines] : [...this.runRecent] };
   }
+}
+
+// First bytes of the lines parseLine gives a kind other than "text" or "divider" (trimmed):
+// Artifact, Image, Init, Build, Pushed, Push Summary, Local Output Summary, Did not push, Error, =.
+const SIGNIFICANT = new Set([0x41, 0x49, 0x42, 0x50, 0x4c, 0x44, 0x45, 0x3d]);
+const BAR = Buffer.from(" |");
+
+/**
+ * False only for a line parseLine would call text: the live view skips it (the failure summary
+ * reads the tail later). A target line of any shape has " |" and a non-ASCII start may be a
+ * Unicode space: both are parsed.
+ */
+function mayMatter(lines: Buffer, p: number, nl: number): boolean {
+  let q = p;
+  let b = lines[q];
+  while (q < nl && b !== undefined && (b === 0x20 || (b >= 0x09 && b <= 0x0d))) b = lines[++q];
+  if (q >= nl || b === undefined) return false;
+  if (b >= 0x80 || SIGNIFICANT.has(b)) return true;
+  const bar = lines.indexOf(BAR, q);
+  return bar !== -1 && bar < nl;
 }
 
 function push(list: string[], item: string, max: number): void {

@@ -1,9 +1,12 @@
 // For CI, pipes and tests: one plain line per step, no spinner, no colour codes.
 import { cleanLine } from "../earthly/output.js";
 import type { BuildEvent, BuildSummary, Reporter } from "../earthly/events.js";
+import type { StreamName } from "../earthly/runner.js";
 import { noPaint, renderSummary } from "./summary.js";
 
 export class PlainReporter implements Reporter {
+  readonly rawOutput = false;
+
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly verbose: boolean,
@@ -40,6 +43,13 @@ export class PlainReporter implements Reporter {
         this.say("checking the outputs");
         break;
     }
+  }
+
+  output(_stream: StreamName, _raw: Buffer, clean: Buffer): Promise<void> | undefined {
+    if (!this.verbose || clean.length === 0) return undefined;
+    // The bytes as the log has them, in one write per run of lines.
+    if (this.out.write(clean)) return undefined;
+    return new Promise((resolve) => this.out.once("drain", resolve));
   }
 
   summary(summary: BuildSummary): void {

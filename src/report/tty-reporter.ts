@@ -2,6 +2,7 @@
 // --verbose prints Earthly's own lines above the spinner.
 import ora, { type Ora } from "ora";
 import type { BuildEvent, BuildSummary, Reporter } from "../earthly/events.js";
+import type { StreamName } from "../earthly/runner.js";
 import { renderSummary } from "./summary.js";
 import { style } from "./style.js";
 
@@ -12,11 +13,14 @@ export class TtyReporter implements Reporter {
   private done = 0;
   private total = 0;
   private stopped = false;
+  readonly rawOutput: boolean;
 
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly verbose: boolean,
   ) {
+    // Earthly's colours are for a terminal: --verbose shows its bytes as they came.
+    this.rawOutput = verbose;
     // discardStdin off: ora would otherwise take over stdin and turn Ctrl-C into its own handling.
     this.spinner = ora({ stream: out, discardStdin: false, text: "starting Earthly" });
   }
@@ -76,6 +80,17 @@ export class TtyReporter implements Reporter {
         this.render();
         break;
     }
+  }
+
+  output(_stream: StreamName, raw: Buffer): Promise<void> | undefined {
+    if (!this.verbose || raw.length === 0) return undefined;
+    // One clear and redraw of the spinner per run of lines, not per line.
+    const spinning = this.spinner.isSpinning;
+    if (spinning) this.spinner.clear();
+    const flushed = this.out.write(raw);
+    if (spinning) this.spinner.render();
+    if (flushed) return undefined;
+    return new Promise((resolve) => this.out.once("drain", resolve));
   }
 
   summary(summary: BuildSummary): void {

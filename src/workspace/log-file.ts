@@ -1,5 +1,8 @@
-// The full Earthly log of a run, written as it arrives. Buffered in small chunks and written
-// synchronously, so memory stays flat and nothing is lost when the process ends abruptly.
+// The full Earthly log of a run, written as it arrives. Written synchronously (a slow disk slows
+// the reading of Earthly's pipe, so nothing piles up in memory) in writes of 64 KiB or more, and
+// nothing is lost when the process ends abruptly.
+// A log that cannot be written (a full disk) never throws into the stream that feeds it: the first
+// error is kept in `error`, nothing more is written, and the build decides what to do about it.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -16,33 +19,88 @@ export function logPathFor(command: string, date: Date): string {
 }
 
 export class LogFile {
+  /** The first write or close failure (ENOSPC, EIO...), sticky: nothing is written after it. */
+  error: Error | undefined;
   private fd: number | undefined;
-  private pending: string[] = [];
+  private readonly pending = Buffer.allocUnsafe(CHUNK);
   private size = 0;
 
-  /** `relativePath` is relative to `cwd`. */
+  /** `relativePath` is relative to `cwd`. Throws when the file cannot be created. */
   constructor(cwd: string, readonly relativePath: string) {
     mkdirSync(join(cwd, LOG_DIR), { recursive: true });
     this.fd = openSync(join(cwd, relativePath), "a");
   }
 
+  /** One line of canvos's own; the LF is added. */
   write(line: string): void {
     if (this.fd === undefined) return;
-    this.pending.push(line, "\n");
-    this.size += line.length + 1;
-    if (this.size >= CHUNK) this.flush();
+    const bytes = Buffer.byteLength(line) + 1;
+    if (bytes > CHUNK - this.size) {
+      this.flush();
+      if (bytes > CHUNK) {
+        this.writeAll(Buffer.from(`${line}\n`));
+        return;
+      }
+    }
+    this.size += this.pending.write(line, this.size);
+    this.pending[this.size++] = 0x0a;
+  }
+
+  /** Earthly's bytes as they come (whole lines, cleaned): small runs are gathered, large ones written at once. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.fd === undefined || bytes.length === 0) return;
+    if (bytes.length <= CHUNK - this.size) {
+      this.pending.set(bytes, this.size);
+      this.size += bytes.length;
+      if (this.size === CHUNK) this.flush();
+      return;
+    }
+    this.flush();
+    if (bytes.length < CHUNK / 2) {
+      this.pending.set(bytes, 0);
+      this.size = bytes.length;
+    } else this.writeAll(bytes);
   }
 
   flush(): void {
-    if (this.fd === undefined || this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(""));
-    this.pending = [];
+    if (this.size === 0) return;
+    const size = this.size;
     this.size = 0;
+    this.writeAll(this.pending.subarray(0, size));
   }
 
+  /** Flushes and closes; never throws (a failure lands in `error`). Safe to call twice. */
   close(): void {
     this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private writeAll(bytes: Uint8Array): void {
+    if (this.fd === undefined) return;
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.error ??= error instanceof Error ? error : new Error(String(error));
+    const fd = this.fd;
+    this.fd = undefined;
+    this.size = 0;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // The write already failed; that is the error worth keeping.
+    }
   }
 }

@@ -57,3 +57,28 @@ describe("plain reporter", () => {
     expect(loud.text()).toBe("  +provider-image | hello\n");
   });
 });
+
+describe("Earthly's output through the reporters", () => {
+  const raw = Buffer.from("\u001b[36m  +provider-image | \u001b[0mhello\n");
+  const clean = Buffer.from("  +provider-image | hello\n");
+
+  it("plain: the cleaned bytes with --verbose, nothing without", () => {
+    const loud = capture();
+    const r = new PlainReporter(loud.stream, true);
+    expect(r.rawOutput).toBe(false);
+    expect(r.output("stderr", raw, clean)).toBeUndefined();
+    expect(loud.text()).toBe("  +provider-image | hello\n");
+    const quiet = capture();
+    new PlainReporter(quiet.stream, false).output("stderr", raw, clean);
+    expect(quiet.text()).toBe("");
+  });
+
+  it("plain: a stream that is behind makes the caller wait for its drain", async () => {
+    const slow = new PassThrough({ highWaterMark: 4 });
+    const r = new PlainReporter(slow, true);
+    const wait = r.output("stderr", raw, clean);
+    expect(wait).toBeInstanceOf(Promise);
+    slow.resume();
+    await wait;
+  });
+});
