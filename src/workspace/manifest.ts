@@ -3,6 +3,8 @@
 import { renameSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { maskValue } from "../config/resolve.js";
+import { EnvironmentError } from "../errors.js";
+import { fsReason, isFsError } from "./fs-errors.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { maskArgv } from "../earthly/args.js";
 import type { BuildPlan } from "../plan/plan.js";
@@ -65,8 +67,14 @@ export function createManifest(input: ManifestInput): Manifest {
 /** Written to a temporary name and renamed, so a reader never sees half a file. */
 export function writeManifest(cwd: string, manifest: Manifest): string {
   const path = join(cwd, MANIFEST_FILE);
-  mkdirSync(join(cwd, "build"), { recursive: true });
-  writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");
-  renameSync(`${path}.tmp`, path);
+  try {
+    mkdirSync(join(cwd, "build"), { recursive: true });
+    writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");
+    renameSync(`${path}.tmp`, path);
+  } catch (error) {
+    // A full disk or a read-only build/ is the user's to fix, not a bug in canvos.
+    if (isFsError(error)) throw new EnvironmentError(`cannot write the build record ${path}: ${fsReason(error)}`, "free space in, or make writable, the workspace's build/ folder");
+    throw error;
+  }
   return MANIFEST_FILE;
 }
