@@ -1,25 +1,26 @@
 // One build command from start to end: resolve, plan, (dry run: print and stop), lock the
 // workspace, run Earthly, check what it made, record it, report it. Prints nothing itself except
 // the results on stdout; progress goes through the reporter, errors are thrown.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { loadConfig } from "../config/resolve.js";
+import { loadConfig, maskValue } from "../config/resolve.js";
 import { earthfileExtras } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { BuildError, EnvironmentError, InterruptedError } from "../errors.js";
 import { createPlan, planJson, renderPlan, type BuildPlan } from "../plan/plan.js";
 import { profileFields, renderProfile } from "../plan/profile.js";
-import { BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
+import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
 import { createReporter } from "../report/reporter.js";
 import { checkOutputs, type Verification } from "../verify/verify.js";
 import { acquireLock } from "../workspace/lock.js";
-import { LogFile, logPathFor } from "../workspace/log-file.js";
+import { LOG_DIR, LogFile, logPathFor } from "../workspace/log-file.js";
 import { createManifest, writeManifest, MANIFEST_FILE, type Manifest } from "../workspace/manifest.js";
+import { fsReason, isFsError, makeDir } from "../workspace/fs-errors.js";
+import { clearStage, planStaging, stageFiles, type Staging } from "../workspace/stage.js";
 import { argFileText, checkPassThrough, ARG_FILE, maskArgv } from "./args.js";
 import type { Reporter } from "./events.js";
-import { cleanLines } from "./clean-bytes.js";
-import { OutputTracker, type EarthlyOutcome } from "./output.js";
+import { cleanLine, OutputTracker, type EarthlyOutcome } from "./output.js";
 import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
 import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunner, type RunnerSettings, type StartedRunner } from "./runner-setup.js";
 import { readSecrets } from "./secrets.js";
@@ -53,10 +54,12 @@ function canvosVersion(): string {
   return (require("../../package.json") as { version: string }).version;
 }
 
-export async function planBuild(options: BuildOptions): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner }> {
+export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner; staging: Staging }> {
   const { request } = options;
   const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
   checkPassThrough(options.earthlyFlags);
+  // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.
+  const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command]);
   // A local Earthly, or its image through Docker; a dry run shows what would run even where
   // neither is installed yet.
   const prepared = await prepareRunner(options.runner ?? DEFAULT_RUNNER_SETTINGS, {
@@ -65,6 +68,7 @@ export async function planBuild(options: BuildOptions): Promise<{ plan: BuildPla
     earthlyBin: options.earthlyBin,
     dryRun: options.dryRun,
     config: resolved.config,
+    cancelSignal: cancel,
   });
   const plan = createPlan({
     command: options.command,
@@ -75,9 +79,40 @@ export async function planBuild(options: BuildOptions): Promise<{ plan: BuildPla
     noCache: options.noCache,
     // canvos's own flags (secrets by name, CI mode, remote BuildKit/cache) come after the user's were checked.
     earthlyFlags: [...options.earthlyFlags, ...prepared.flags],
+    pathArgs: staging.args,
   });
   plan.warnings.push(...prepared.notes);
-  return { plan, resolved, prepared };
+  return { plan, resolved, prepared, staging };
+}
+
+/**
+ * The secret part of every build arg canvos shows masked (maskValue, the one notion of "sensitive"
+ * that also keeps these values off Earthly's argv): a proxy URL's password, a token. Earthly's
+ * own output must not show them either.
+ */
+export function sensitiveParts(args: Readonly<Record<string, string>>): string[] {
+  const parts = new Set<string>();
+  for (const [key, value] of Object.entries(args)) {
+    const masked = maskValue(key, value);
+    if (masked === value) continue;
+    // What maskValue replaced by **** is the secret: the value minus the prefix and suffix it kept.
+    const star = masked.indexOf("****");
+    let head = 0;
+    while (head < star && value[head] === masked[head]) head++;
+    let tail = 0;
+    const keptAfter = star < 0 ? 0 : masked.length - star - 4;
+    while (tail < keptAfter && tail < value.length - head && value[value.length - 1 - tail] === masked[masked.length - 1 - tail]) tail++;
+    const secret = value.slice(head, value.length - tail);
+    if (secret === "") continue;
+    parts.add(secret);
+    try {
+      // A URL's userinfo is percent-encoded; a tool that decodes it prints the plain password.
+      parts.add(decodeURIComponent(secret));
+    } catch {
+      // Not valid percent-encoding: the literal form is all there is.
+    }
+  }
+  return [...parts];
 }
 
 /** The failure summary: failing target, Earthfile location, the command, its last lines, the log. */
@@ -107,9 +142,32 @@ export function failureError(exitCode: number | undefined, outcome: EarthlyOutco
   return new BuildError(`the build failed in ${target} (Earthly ${how})`, details, hint);
 }
 
+/** Unwritable build/: the user's to fix (a file named build, a read-only mount), said before Earthly starts. */
+function buildDirError(cwd: string, error: unknown): EnvironmentError {
+  return new EnvironmentError(`cannot write to build/ (${join(cwd, "build")}): ${fsReason(error)}`, "build/ must be a writable folder in the workspace: move away a file named build, or remount it read-write");
+}
+
+/** Resolves when `cancel` fires; never rejects, never keeps the process alive. */
+function whenAborted(cancel: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (cancel.aborted) resolve();
+    else cancel.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 export async function runBuild(options: BuildOptions, context: BuildContext = defaultContext()): Promise<void> {
   const start = new Date();
-  const { plan, resolved, prepared } = await planBuild(options);
+  // Signals while canvos plans (a docker pull of the Earthly image can take minutes) end that
+  // step at once; no lock and no log exist yet, so there is nothing else to clean up.
+  const planWatch = new SignalWatch();
+  let planned: Awaited<ReturnType<typeof planBuild>>;
+  try {
+    planned = await planBuild(options, planWatch.cancelSignal);
+  } finally {
+    planWatch.dispose();
+  }
+  if (planWatch.received !== undefined) throw new InterruptedError(planWatch.received);
+  const { plan, resolved, prepared, staging } = planned;
   const cwd = options.request.cwd;
   const argFile = join(cwd, ARG_FILE);
   if (options.dryRun) {
@@ -133,6 +191,24 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   const logPath = logPathFor(options.command, start);
   let log: LogFile | undefined;
   let earthlyVersionLine: string | undefined;
+  // The build log may fail under a full disk. LogFile.write() records the first failure in
+  // LogFile.error and no longer throws (the log-file rewrite); a throw from an older LogFile is
+  // kept the same way, so both end in the same clear error.
+  let logThrew: Error | undefined;
+  const logError = (): Error | undefined => logThrew ?? (log as (LogFile & { error?: Error | undefined }) | undefined)?.error;
+  // Stops Earthly through the runner's own stop path when canvos cannot go on (its log failed).
+  const stopEarthly = new AbortController();
+  const writeLog = (line: string): void => {
+    if (log === undefined || logError() !== undefined) return;
+    try {
+      log.write(line);
+    } catch (error) {
+      logThrew = error instanceof Error ? error : new Error(String(error));
+    }
+    if (logError() !== undefined) stopEarthly.abort();
+  };
+  const logFailure = (error: Error): EnvironmentError =>
+    new EnvironmentError(`cannot write the build log ${join(cwd, logPath)}: ${fsReason(error)}`, "free space on the disk that holds build/ (or make it writable), then run again");
   const manifestOf = (status: Manifest["status"], verification?: Verification): void => {
     writeManifest(
       cwd,
@@ -150,28 +226,59 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       }),
     );
   };
+  // On the way out of a failure: the record is best effort, the error being thrown says what happened.
+  const recordFailure = (status: Exclude<Manifest["status"], "succeeded">, verification?: Verification): void => {
+    try {
+      manifestOf(status, verification);
+    } catch {
+      // build/ is unwritable or full; the error in flight is the one to report.
+    }
+  };
+  // A signal that came while canvos worked on its own (not while Earthly ran) ends the run here.
+  const checkpoint = (): void => {
+    if (watch.received !== undefined) throw new InterruptedError(watch.received);
+  };
+  let interruptionLogged = false;
   try {
-    mkdirSync(dirname(argFile), { recursive: true });
-    // Created 0600 before anything is written: the proxy passwords in it are for Earthly alone.
-    rmSync(argFile, { force: true });
-    writeFileSync(argFile, argFileText(plan.buildArgs), { mode: 0o600 });
-    log = new LogFile(cwd, logPath);
-    const logFile = log;
-    logFile.write(`# canvos ${options.command} ${start.toISOString()}`);
-    logFile.write(`# ${maskArgv(plan.argv).join(" ")}`);
+    try {
+      makeDir(dirname(argFile));
+      // Created 0600 before anything is written: the proxy passwords in it are for Earthly alone.
+      rmSync(argFile, { force: true });
+      writeFileSync(argFile, argFileText(plan.buildArgs), { mode: 0o600 });
+    } catch (error) {
+      if (!isFsError(error)) throw error;
+      throw new EnvironmentError(`cannot write the run's arg file ${argFile}: ${fsReason(error)}`, "canvos needs a writable .canvos/ folder in the workspace");
+    }
+    try {
+      // build/ must take the log (and later the manifest and the ISO): checked before Earthly starts.
+      makeDir(join(cwd, LOG_DIR));
+      log = new LogFile(cwd, logPath);
+    } catch (error) {
+      if (!isFsError(error)) throw error;
+      throw buildDirError(cwd, error);
+    }
+    writeLog(`# canvos ${options.command} ${start.toISOString()}`);
+    writeLog(`# ${maskArgv(plan.argv).join(" ")}`);
     for (const warning of plan.warnings) {
       if (warning.severity === "warning") reporter.event({ type: "warning", message: `${warning.where}: ${warning.message}` });
     }
+    stageFiles(cwd, staging);
+    for (const file of staging.files) writeLog(`# canvos: ${file.name} ${file.from} staged as ${file.to} (Earthly reads only inside the workspace)`);
 
     const luetPasswords = (await checkFiles(resolved.config, cwd)).secrets;
-    runner = await startRunner(prepared, settings, resolved.config, options.request.env, cwd, secretValues, luetPasswords);
-    if (runner.helper) logFile.write(`# canvos: proxy mode, BuildKit helper ${runner.helper.name}`);
+    checkpoint();
+    runner = await startRunner(prepared, settings, resolved.config, options.request.env, cwd, secretValues, luetPasswords, watch.cancelSignal);
+    checkpoint();
+    if (runner.helper) writeLog(`# canvos: proxy mode, BuildKit helper ${runner.helper.name}`);
     const env = runner.env;
-    const redact = runner.redact;
+    // Proxy passwords travel in the arg file, but a build step may still print them.
+    const redact = [...runner.redact, ...sensitiveParts(plan.buildArgs)];
     const strategy = prepared.kind === "docker" ? runner.strategy : context.strategy;
-    earthlyVersionLine = await earthlyVersion(strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }));
-    logFile.write(`# ${earthlyVersionLine ?? "earthly --version gave nothing"}`);
-    if (watch.received !== undefined) throw new InterruptedError(watch.received);
+    earthlyVersionLine = await earthlyVersion(strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }), watch.cancelSignal);
+    checkpoint();
+    writeLog(`# ${earthlyVersionLine ?? "earthly --version gave nothing"}`);
+    const earlyLogError = logError();
+    if (earlyLogError !== undefined) throw logFailure(earlyLogError);
 
     const providerRefs = new Set(plan.images.filter((i) => i.kind === "provider").map((i) => i.ref));
     const doneRefs = new Set<string>();
@@ -186,48 +293,53 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     const result = await runEarthly(
       { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }), redact },
       {
-        // Runs of whole lines as bytes (a GB of log must not cost a string per line): cleaned once
-        // for the log and a plain --verbose; the tracker decodes only lines that can matter.
-        onOutput(stream, raw) {
-          const clean = cleanLines(raw, !reporter.rawOutput);
-          logFile.writeBytes(clean);
-          const behind = reporter.output(stream, raw, clean);
-          const watchSaves = doneRefs.size < providerRefs.size ? "SAVE IMAGE" : undefined;
-          tracker.feedLines(clean, (line, newTarget) => {
-            if (line.kind === "phase") reporter.event({ type: "phase", phase: line.phase });
-            else if (line.kind === "image" || line.kind === "pushed") markDone(line.ref);
-            else if (line.kind === "target") {
-              // Prefixes like "buildkitd" or "context" are Earthly's own, not targets of the Earthfile.
-              if (newTarget && line.target.includes("+")) reporter.event({ type: "target", target: line.target });
-              // Earthly echoes SAVE IMAGE as the build reaches it: the image is done before the summary says so.
-              if (line.text.includes("SAVE IMAGE")) for (const ref of providerRefs) if (line.text.includes(ref)) markDone(ref);
-            }
-          }, watchSaves);
-          return behind;
+        onLine(stream, raw) {
+          writeLog(cleanLine(raw));
+          const { line, newTarget } = tracker.feed(raw);
+          reporter.event({ type: "log", stream, line: raw });
+          if (line.kind === "phase") reporter.event({ type: "phase", phase: line.phase });
+          else if (line.kind === "image" || line.kind === "pushed") markDone(line.ref);
+          else if (line.kind === "target") {
+            // Prefixes like "buildkitd" or "context" are Earthly's own, not targets of the Earthfile.
+            if (newTarget && line.target.includes("+")) reporter.event({ type: "target", target: line.target });
+            // Earthly echoes SAVE IMAGE as the build reaches it: the image is done before the summary says so.
+            if (line.text.includes("SAVE IMAGE")) for (const ref of providerRefs) if (line.text.includes(ref)) markDone(ref);
+          }
         },
         onStopping(signal, timeoutMs) {
-          logFile.write(`# canvos: ${signal} received, forwarded to Earthly`);
+          writeLog(`# canvos: ${signal} received, forwarded to Earthly`);
           reporter.event({ type: "stopping", signal, timeoutMs });
         },
       },
       stopTimeoutMs(env),
       watch,
+      stopEarthly.signal,
     );
     const outcome = tracker.result();
     if (result.interruptedBy !== undefined) {
-      logFile.write(`# canvos: interrupted by ${result.interruptedBy}${result.killed ? "; Earthly did not stop in time and was killed" : ""}`);
-      manifestOf("interrupted");
+      writeLog(`# canvos: interrupted by ${result.interruptedBy}${result.killed ? "; Earthly did not stop in time and was killed" : ""}`);
+      interruptionLogged = true;
+      recordFailure("interrupted");
       throw new InterruptedError(result.interruptedBy);
     }
+    // The log failed mid-build: Earthly was stopped, whatever it exited with means nothing now.
+    const buildLogError = logError();
+    if (buildLogError !== undefined) {
+      recordFailure("failed");
+      throw logFailure(buildLogError);
+    }
     if (result.exitCode !== 0) {
-      manifestOf("failed");
+      recordFailure("failed");
       throw failureError(result.exitCode, outcome, plan, logPath);
     }
 
     reporter.event({ type: "verifying" });
-    const verification = await checkOutputs(plan, cwd, outcome);
+    // Hashing a large ISO takes a while: a signal ends the wait, not only the next check.
+    const verification = await Promise.race([checkOutputs(plan, cwd, outcome), whenAborted(watch.cancelSignal).then(() => undefined)]);
+    checkpoint();
+    if (verification === undefined) throw new InterruptedError(watch.received ?? "SIGINT");
     if (verification.problems.length > 0) {
-      manifestOf("failed", verification);
+      recordFailure("failed", verification);
       throw new BuildError(
         `Earthly reported success, but ${verification.problems.length === 1 ? "an output is" : "outputs are"} missing or wrong`,
         [...verification.problems, `log: ${logPath}`],
@@ -237,22 +349,39 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     if (options.push) {
       // "Pushed" in Earthly's summary is not proof: ask the registry for every planned image.
       const { checkPushed } = await import("../registry/verify-push.js");
-      let pushed: Awaited<ReturnType<typeof checkPushed>>;
+      let pushed: Awaited<ReturnType<typeof checkPushed>> | undefined;
       try {
-        pushed = await checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message }));
+        pushed = await Promise.race([
+          checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message })),
+          whenAborted(watch.cancelSignal).then(() => undefined),
+        ]);
       } catch (error) {
+        checkpoint();
         // Unverified is not succeeded: the record says so, the error says why (registry, auth).
-        manifestOf("failed", verification);
+        recordFailure("failed", verification);
         throw error;
       }
+      checkpoint();
+      if (pushed === undefined) throw new InterruptedError(watch.received ?? "SIGINT");
       if (pushed.missing.length > 0) {
-        manifestOf("failed", verification);
+        recordFailure("failed", verification);
         throw new BuildError(
           `Earthly reported success, but ${pushed.missing.length === 1 ? "an image is" : `${pushed.missing.length} images are`} not in the registry`,
           [...pushed.missing.map((ref) => `missing: ${ref}`), `log: ${logPath}`],
           "check that the Earthfile's SAVE IMAGE --push names these references and that the registry accepted the push (see the log)",
         );
       }
+    }
+    // The last buffered lines reach the disk before success is claimed: a full disk fails the run.
+    try {
+      log.close();
+    } catch (error) {
+      logThrew ??= error instanceof Error ? error : new Error(String(error));
+    }
+    const finalLogError = logError();
+    if (finalLogError !== undefined) {
+      recordFailure("failed", verification);
+      throw logFailure(finalLogError);
     }
     manifestOf("succeeded", verification);
     reporter.summary({
@@ -265,12 +394,27 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       registry: plan.registry,
     });
     if (BUILDS_PROVIDERS[options.command]) context.stdout.write(renderProfile(plan.profile));
+  } catch (error) {
+    // Whatever was under way when a signal came (a cancelled docker step, `earthly --version`,
+    // verification), the run was interrupted: the log and the record say so, and so does the exit code.
+    const signal = watch.received ?? (error instanceof InterruptedError ? error.signal : undefined);
+    if (signal === undefined) throw error;
+    if (!interruptionLogged) {
+      writeLog(`# canvos: interrupted by ${signal}`);
+      if (log !== undefined) recordFailure("interrupted");
+    }
+    throw error instanceof InterruptedError ? error : new InterruptedError(signal);
   } finally {
     rmSync(argFile, { force: true });
+    clearStage(cwd, staging);
     // The BuildKit helper goes after success, failure and Ctrl-C alike.
     await runner?.stop();
     reporter.stop();
-    log?.close();
+    try {
+      log?.close();
+    } catch {
+      // The log's failure was reported already (or the run failed for another reason first).
+    }
     lock.release();
     watch.dispose();
   }

@@ -3,7 +3,7 @@
 // CI mode, and the BuildKit helper container that proxy mode needs.
 import { resolve as resolvePath } from "node:path";
 import type { Config } from "../config/types.js";
-import { EnvironmentError, type Problem } from "../errors.js";
+import { EnvironmentError, InterruptedError, type Problem } from "../errors.js";
 import { buildkitHelperName, defaultBuildkitImage, defaultEarthlyImage, dockerRunner, EARTHLY_TMP_VOLUME } from "./docker-runner.js";
 import { locateEarthly } from "./locate.js";
 import type { RunnerChoice } from "./runner-choice.js";
@@ -39,6 +39,8 @@ export interface PrepareOptions {
   earthlyBin: string | undefined;
   dryRun: boolean;
   config: Config;
+  /** A Ctrl-C (SignalWatch.cancelSignal): ends a docker pull at once instead of after it. */
+  cancelSignal?: AbortSignal | undefined;
 }
 
 export function runnerFlags(settings: RunnerSettings): string[] {
@@ -51,8 +53,19 @@ export function runnerFlags(settings: RunnerSettings): string[] {
   return flags;
 }
 
-const docker = (env: NodeJS.ProcessEnv, args: readonly string[], extra: { timeoutMs?: number; input?: string } = {}): Promise<ToolResult> =>
-  runTool("docker", args, { env, timeoutMs: extra.timeoutMs ?? 60_000, input: extra.input });
+const docker = (env: NodeJS.ProcessEnv, args: readonly string[], extra: { timeoutMs?: number; input?: string; cancel?: AbortSignal | undefined } = {}): Promise<ToolResult> =>
+  runTool("docker", args, { env, timeoutMs: extra.timeoutMs ?? 60_000, input: extra.input, cancelSignal: extra.cancel });
+
+// A function, not `cancel?.aborted`: TypeScript would keep a property's narrowing across an await.
+function aborted(cancel: AbortSignal | undefined): boolean {
+  return cancel?.aborted === true;
+}
+
+/** The error for a step cut short by a signal (SignalWatch aborts with the signal as the reason). */
+export function interruptedBy(cancel: AbortSignal | undefined): InterruptedError {
+  const reason: unknown = cancel?.reason;
+  return new InterruptedError(reason === "SIGTERM" || reason === "SIGHUP" ? reason : "SIGINT");
+}
 
 function dockerError(result: ToolResult): string {
   if (result.notFound) return "the docker command is not on PATH";
@@ -61,11 +74,13 @@ function dockerError(result: ToolResult): string {
 }
 
 /** The image must be here before the build starts, so a registry problem is said plainly (exit 3), not mid-build. */
-async function ensureImage(image: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const have = await docker(env, ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
+async function ensureImage(image: string, env: NodeJS.ProcessEnv, cancel: AbortSignal | undefined): Promise<string | undefined> {
+  const have = await docker(env, ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000, cancel });
+  if (aborted(cancel)) throw interruptedBy(cancel);
   if (have.exitCode === 0) return undefined;
   if (have.notFound) return dockerError(have);
-  const pulled = await docker(env, ["pull", "--quiet", image], { timeoutMs: 30 * 60_000 });
+  const pulled = await docker(env, ["pull", "--quiet", image], { timeoutMs: 30 * 60_000, cancel });
+  if (aborted(cancel)) throw interruptedBy(cancel);
   return pulled.exitCode === 0 ? undefined : dockerError(pulled);
 }
 
@@ -97,7 +112,7 @@ export async function prepareRunner(settings: RunnerSettings, options: PrepareOp
     notes.push({ where: "runner", severity: "warning", message: `docker: Earthly runs in ${image}` });
     return { kind: "docker", earthly: "earthly", image, flags, notes };
   }
-  const problem = await ensureImage(image, options.env);
+  const problem = await ensureImage(image, options.env, options.cancelSignal);
   if (problem !== undefined) {
     const why = `Docker cannot provide the Earthly image ${image}: ${problem}`;
     if (notFound) throw new EnvironmentError(`${notFound.message}, and ${why}`, `${notFound.hint ?? ""}; or make the image available (docker pull, --earthly-image, SPECTRO_PUB_REPO for a mirror)`);
@@ -140,13 +155,14 @@ export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.c
  * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
  * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
  */
-export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string): Promise<BuildkitHelper> {
+export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal): Promise<BuildkitHelper> {
   const name = buildkitHelperName(cwd);
   const image = settings.buildkitImage ?? defaultBuildkitImage(config.SPECTRO_PUB_REPO);
   const proxy = proxyEnv(config) ?? {};
   // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
   const helperEnv: NodeJS.ProcessEnv = { ...env, ...proxy };
-  await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
+  await docker(env, ["rm", "-f", name], { timeoutMs: 60_000, cancel });
+  if (aborted(cancel)) throw interruptedBy(cancel);
   // TCP without TLS (the reference's settings), published on loopback only: an open privileged
   // BuildKit on the network would let anyone run anything on this machine.
   const args = ["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", `${EARTHLY_TMP_VOLUME}:/tmp/earthly:rw`];
@@ -154,22 +170,32 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
   for (const variable of Object.keys(proxy)) args.push("-e", variable);
   if (config.PROXY_CERT_PATH !== "") args.push("-v", `${resolvePath(cwd, config.PROXY_CERT_PATH)}:${HELPER_CERT_PATH}:ro`);
   args.push(image);
-  const started = await runTool("docker", args, { env: helperEnv, timeoutMs: 30 * 60_000 });
+  const started = await runTool("docker", args, { env: helperEnv, timeoutMs: 30 * 60_000, cancelSignal: cancel });
+  // Never cancelled: the clean-up must run after a Ctrl-C too.
   const stop = async (): Promise<void> => {
     await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
   };
+  // A Ctrl-C mid-start: the container may exist already; it goes before canvos does.
+  const stopIfCancelled = async (): Promise<void> => {
+    if (!aborted(cancel)) return;
+    await stop();
+    throw interruptedBy(cancel);
+  };
+  await stopIfCancelled();
   if (started.exitCode !== 0) {
     await stop();
     throw new EnvironmentError(`cannot start the BuildKit helper container for proxy mode (${image}): ${dockerError(started)}`, "check Docker (canvos doctor); the helper needs privileged containers and the buildkitd image (--buildkit-image, SPECTRO_PUB_REPO)");
   }
   if (config.PROXY_CERT_PATH !== "") {
-    const installed = await docker(env, ["exec", name, "update-ca-certificates"], { timeoutMs: 120_000 });
+    const installed = await docker(env, ["exec", name, "update-ca-certificates"], { timeoutMs: 120_000, cancel });
+    await stopIfCancelled();
     if (installed.exitCode !== 0) {
       await stop();
       throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerError(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
     }
   }
-  const port = await docker(env, ["port", name, `${BUILDKIT_PORT}/tcp`], { timeoutMs: 30_000 });
+  const port = await docker(env, ["port", name, `${BUILDKIT_PORT}/tcp`], { timeoutMs: 30_000, cancel });
+  await stopIfCancelled();
   const published = /:(\d+)\s*$/m.exec(port.stdout.split(/\r?\n/)[0] ?? "")?.[1];
   if (port.exitCode !== 0 || published === undefined) {
     await stop();
@@ -225,9 +251,10 @@ export async function startRunner(
   cwd: string,
   secretValues: Readonly<Record<string, string>>,
   alsoRedact: readonly string[] = [],
+  cancel?: AbortSignal,
 ): Promise<StartedRunner> {
   // A remote BuildKit (--buildkit-host) has its own network settings; the helper is for local builds.
-  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd) : undefined;
+  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd, cancel) : undefined;
   let stopped = false;
   const setup = createStrategy(prepared, settings, env, secretValues, helper);
   return {

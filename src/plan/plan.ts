@@ -43,6 +43,8 @@ export interface PlanRequest {
   push: boolean;
   noCache: boolean;
   earthlyFlags: readonly string[];
+  /** Path parameters as Earthly must see them: files from outside the workspace, staged into it. */
+  pathArgs?: Readonly<Record<string, string>>;
 }
 
 const VERSION_SHAPE = /^v?\d+\.\d+\.\d+$/;
@@ -78,7 +80,7 @@ export function createPlan(request: PlanRequest): BuildPlan {
   const providers = BUILDS_PROVIDERS[command];
   const selection = providers ? selectK8sVersions(resolved, request.k8sVersions) : { versions: [], warnings: [] };
   // The whole selection goes to one Earthly run as one arg: the Earthfile builds it as a parallel matrix.
-  const additions: Record<string, string> = providers ? { [K8S_VERSIONS_ARG]: selection.versions.join(",") } : {};
+  const additions: Record<string, string> = { ...request.pathArgs, ...(providers ? { [K8S_VERSIONS_ARG]: selection.versions.join(",") } : {}) };
   const args = buildArgs(resolved, additions);
   const flags = globalFlags({ push: request.push, noCache: request.noCache, extra: request.earthlyFlags });
   const images: PlannedImage[] = selection.versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
 import { isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { wrapStandIn } from "../robustness/support.js";
 
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -69,9 +70,15 @@ describe("signals", () => {
 
 describe("one run per workspace", () => {
   it("a second run says so, exits 3 and leaves build/ alone; the first finishes", async () => {
-    const { cwd, pidfile } = setup();
-    const first = canvos(["iso"], { cwd, env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "2500", FAKE_EARTHLY_PIDFILE: pidfile } });
-    await waitFor(() => existsSync(pidfile));
+    const { cwd } = setup();
+    // The first run's Earthly holds until the second run is over: a fixed sleep raced the second
+    // run's start-up under load (the first finished, freed the lock and wrote build/ meanwhile).
+    const side = workspace("canvos-gate-");
+    const started = join(side, "started");
+    const go = join(side, "go");
+    const bin = wrapStandIn(side, { before: `: > '${started}'; while [ ! -e '${go}' ]; do sleep 0.05; done` });
+    const first = canvos(["iso"], { cwd, env: { PATH: pathWithFake(), CANVOS_EARTHLY_BIN: bin } });
+    await waitFor(() => existsSync(started), 20_000);
     const before = readdirSync(join(cwd, "build"), { recursive: true }).sort();
     const beforeMtime = statSync(join(cwd, "build")).mtimeMs;
     const second = await canvos(["build-all"], { cwd, env: { PATH: pathWithFake() } });
@@ -79,6 +86,7 @@ describe("one run per workspace", () => {
     expect(second.stderr).toMatch(/canvos: another canvos run is using this workspace: `canvos iso` \(pid \d+\), started /);
     expect(readdirSync(join(cwd, "build"), { recursive: true }).sort()).toEqual(before);
     expect(statSync(join(cwd, "build")).mtimeMs).toBe(beforeMtime);
+    writeFileSync(go, "");
     const r = await first;
     expect(r.exitCode).toBe(0);
     expect(readdirSync(join(cwd, "build/logs"))).toHaveLength(1);

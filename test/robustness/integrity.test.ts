@@ -26,6 +26,14 @@ interface Outcome {
 
 const ISO = "build/palette-edge-installer.iso";
 
+/**
+ * A folder of the test's own for a wrapped stand-in: `join(cwd, "..")` is the shared tmpdir, where
+ * tests running in parallel overwrote each other's `earthly` wrapper (a flaky truncated-ISO case).
+ */
+function sideDir(): string {
+  return workspace("canvos-integrity-side-");
+}
+
 function setup(): string {
   const cwd = workspace("canvos-integrity-");
   writeArg(cwd, "CUSTOM_TAG=demo\n");
@@ -75,7 +83,7 @@ async function expectClearError(cwd: string, r: Outcome & { marker: string }, sa
 describe("broken outputs are never a success", () => {
   it("a truncated ISO: its .sha256 no longer matches, exit 1", async () => {
     const cwd = setup();
-    const bin = wrapStandIn(join(cwd, ".."), { after: `truncate -s 100000 ${ISO}` });
+    const bin = wrapStandIn(sideDir(), { after: `truncate -s 100000 ${ISO}` });
     const r = await run(cwd, ["iso"], { CANVOS_EARTHLY_BIN: bin });
     await expectClearError(cwd, r, /\.sha256 says [0-9a-f]{64} but build\/palette-edge-installer\.iso hashes to/);
   });
@@ -94,7 +102,7 @@ describe("broken outputs are never a success", () => {
 
   it("a missing .sha256 alone: exit 1", async () => {
     const cwd = setup();
-    const bin = wrapStandIn(join(cwd, ".."), { after: `rm -f ${ISO}.sha256` });
+    const bin = wrapStandIn(sideDir(), { after: `rm -f ${ISO}.sha256` });
     const r = await run(cwd, ["iso"], { CANVOS_EARTHLY_BIN: bin });
     await expectClearError(cwd, r, /palette-edge-installer\.iso\.sha256 is missing/);
   });
@@ -117,13 +125,10 @@ function logOnDevFull(cwd: string, command: string): void {
   }
 }
 
-// BUG (src/workspace/log-file.ts LogFile.flush, called from the onLine handler in
-// src/earthly/run-build.ts): a failed write of the log throws inside readline's "line" event, an
-// uncaught exception: canvos dies with a Node stack trace (exit 1 by accident, not by design),
-// leaves the workspace lock behind and never says what went wrong in its own words.
-// BUG (src/workspace/log-file.ts constructor / src/earthly/run-build.ts): build/ that cannot be
-// written (a file in its place, a read-only mount) ends in "internal error ... This is a bug in
-// canvos" (exit 70) instead of an environment error (exit 3) naming build/.
+// Were bugs: a failed write of the log threw inside readline's "line" event (an uncaught
+// exception, a stack trace, the lock left behind); build/ that cannot be written ended in
+// "internal error" (exit 70). Now: Earthly is stopped and the run ends in an environment error
+// (exit 3) naming the log or build/, with the reason.
 describe("disk problems end in a clear error", () => {
   const LINES = { FAKE_EARTHLY_LOG_LINES: "3000" }; // ~250 KiB: the log flushes mid-run
 
@@ -133,18 +138,29 @@ describe("disk problems end in a clear error", () => {
     expectNoSuccess(cwd, await run(cwd, ["iso"], LINES));
   });
 
-  it.fails("full disk under the log (/dev/full): a clear error, no crash, lock freed, Earthly stopped (KNOWN BUG: uncaught ENOSPC)", async () => {
+  it("full disk under the log (/dev/full): a clear error, no crash, lock freed, Earthly stopped", async () => {
     const cwd = setup();
     logOnDevFull(cwd, "iso");
-    await expectClearError(cwd, await run(cwd, ["iso"], LINES), /log|space/i);
+    const r = await run(cwd, ["iso"], LINES);
+    await expectClearError(cwd, r, /canvos: cannot write the build log .*build\/logs\/.*-iso\.log: no space left on the device \(ENOSPC\)/);
+    expect(r.exitCode).toBe(3);
   });
 
-  it.skipIf(!canMount).fails("full disk under the log (a real 64 KiB tmpfs): a clear error (KNOWN BUG: uncaught ENOSPC)", async () => {
+  it("full disk under the log, with a small log that fails only when closed: never a success", async () => {
+    const cwd = setup();
+    logOnDevFull(cwd, "iso");
+    const r = await run(cwd, ["iso"]);
+    await expectClearError(cwd, r, /cannot write the build log .*ENOSPC/);
+    expect(r.exitCode).toBe(3);
+  });
+
+  it.skipIf(!canMount)("full disk under the log (a real 64 KiB tmpfs): a clear error", async () => {
     const cwd = setup();
     mkdirSync(join(cwd, "build", "logs"), { recursive: true });
     const r = await run(cwd, ["iso"], LINES, "mount -t tmpfs -o size=64k tmpfs build/logs");
     expectNoSuccess(cwd, r);
-    await expectClearError(cwd, r, /log|space/i);
+    await expectClearError(cwd, r, /cannot write the build log .*ENOSPC/);
+    expect(r.exitCode).toBe(3);
   });
 
   it("build/ is a regular file: never a success", async () => {
@@ -153,17 +169,41 @@ describe("disk problems end in a clear error", () => {
     expectNoSuccess(cwd, await run(cwd, ["iso"]));
   });
 
-  it.fails("build/ is a regular file: a clear error naming build/, exit 3 (KNOWN BUG: internal error, exit 70)", async () => {
+  it("build/ is a regular file: a clear error naming build/, exit 3, before Earthly starts", async () => {
     const cwd = setup();
     writeFileSync(join(cwd, "build"), "not a folder\n");
-    await expectClearError(cwd, await run(cwd, ["iso"]), /build/);
+    const argvLog = join(cwd, "..", `${cwd.split("/").pop()}-argv`);
+    const bin = wrapStandIn(sideDir(), { argvLog });
+    const r = await run(cwd, ["iso"], { CANVOS_EARTHLY_BIN: bin });
+    await expectClearError(cwd, r, /canvos: cannot write to build\/ \(.*\/build\): .*\(E[A-Z]+\)/);
+    expect(r.exitCode).toBe(3);
+    expect(existsSync(argvLog), "Earthly was started").toBe(false);
   });
 
-  it.skipIf(!canMount).fails("build/ on a read-only mount: a clear error naming build/ (KNOWN BUG: internal error, exit 70)", async () => {
+  it.skipIf(!canMount)("build/ on a read-only mount: a clear error naming build/", async () => {
     const cwd = setup();
     mkdirSync(join(cwd, "build"));
     const r = await run(cwd, ["iso"], {}, "mount --bind build build && mount -o remount,ro,bind build");
     expectNoSuccess(cwd, r);
-    await expectClearError(cwd, r, /build/);
+    await expectClearError(cwd, r, /cannot write to build\/ .*read-only file system \(EROFS\)/);
+    expect(r.exitCode).toBe(3);
+  });
+
+  it(".canvos is a regular file: a clear error naming the lock, exit 3", async () => {
+    const cwd = setup();
+    writeFileSync(join(cwd, ".canvos"), "not a folder\n");
+    const r = await run(cwd, ["iso"]);
+    const context = `exit ${r.exitCode}\n${r.stderr}`;
+    expect(r.exitCode, context).toBe(3);
+    expect(r.stderr, context).toMatch(/canvos: cannot write the workspace lock .*\.canvos\/build\.lock: .*\(E[A-Z]+\)/);
+    expect(r.stderr, context).not.toMatch(/internal error|\n\s+at .*:\d+:\d+\)?\n/);
+  });
+
+  it.skipIf(!canMount)("the workspace on a read-only mount (no .canvos/ possible): a clear error, exit 3", async () => {
+    const cwd = setup();
+    const r = await run(cwd, ["iso"], {}, "mount --bind . . && mount -o remount,ro,bind .");
+    const context = `exit ${r.exitCode}\n${r.stderr}`;
+    expect(r.exitCode, context).toBe(3);
+    expect(r.stderr, context).toMatch(/canvos: cannot write the workspace lock .*read-only file system \(EROFS\)/);
   });
 });
