@@ -20,7 +20,8 @@ import { fsReason, isFsError, makeDir } from "../workspace/fs-errors.js";
 import { clearStage, planStaging, stageFiles, type Staging } from "../workspace/stage.js";
 import { argFileText, checkPassThrough, ARG_FILE, maskArgv } from "./args.js";
 import type { Reporter } from "./events.js";
-import { cleanLine, OutputTracker, type EarthlyOutcome } from "./output.js";
+import { cleanLines } from "./clean-bytes.js";
+import { OutputTracker, type EarthlyOutcome } from "./output.js";
 import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, type RunnerStrategy } from "./runner.js";
 import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunner, type RunnerSettings, type StartedRunner } from "./runner-setup.js";
 import { readSecrets } from "./secrets.js";
@@ -293,18 +294,27 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     const result = await runEarthly(
       { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }), redact },
       {
-        onLine(stream, raw) {
-          writeLog(cleanLine(raw));
-          const { line, newTarget } = tracker.feed(raw);
-          reporter.event({ type: "log", stream, line: raw });
-          if (line.kind === "phase") reporter.event({ type: "phase", phase: line.phase });
-          else if (line.kind === "image" || line.kind === "pushed") markDone(line.ref);
-          else if (line.kind === "target") {
-            // Prefixes like "buildkitd" or "context" are Earthly's own, not targets of the Earthfile.
-            if (newTarget && line.target.includes("+")) reporter.event({ type: "target", target: line.target });
-            // Earthly echoes SAVE IMAGE as the build reaches it: the image is done before the summary says so.
-            if (line.text.includes("SAVE IMAGE")) for (const ref of providerRefs) if (line.text.includes(ref)) markDone(ref);
+        // Runs of whole lines as bytes (a GB of log must not cost a string per line): cleaned once
+        // for the log and a plain --verbose; the tracker decodes only lines that can matter.
+        onOutput(stream, raw) {
+          const clean = cleanLines(raw, !reporter.rawOutput);
+          if (log !== undefined && logError() === undefined) {
+            log.writeBytes(clean);
+            if (logError() !== undefined) stopEarthly.abort();
           }
+          const behind = reporter.output(stream, raw, clean);
+          const watchSaves = doneRefs.size < providerRefs.size ? "SAVE IMAGE" : undefined;
+          tracker.feedLines(clean, (line, newTarget) => {
+            if (line.kind === "phase") reporter.event({ type: "phase", phase: line.phase });
+            else if (line.kind === "image" || line.kind === "pushed") markDone(line.ref);
+            else if (line.kind === "target") {
+              // Prefixes like "buildkitd" or "context" are Earthly's own, not targets of the Earthfile.
+              if (newTarget && line.target.includes("+")) reporter.event({ type: "target", target: line.target });
+              // Earthly echoes SAVE IMAGE as the build reaches it: the image is done before the summary says so.
+              if (line.text.includes("SAVE IMAGE")) for (const ref of providerRefs) if (line.text.includes(ref)) markDone(ref);
+            }
+          }, watchSaves);
+          return behind;
         },
         onStopping(signal, timeoutMs) {
           writeLog(`# canvos: ${signal} received, forwarded to Earthly`);

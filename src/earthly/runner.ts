@@ -3,10 +3,11 @@
 // native strategy runs a local binary; a docker strategy (Earthly in its container) can plug in
 // by building a different invocation and a different way to deliver a signal.
 import { execa, execaSync, type ResultPromise } from "execa";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
 import { earthlyArgs } from "./args.js";
+import { redactBytes } from "./clean-bytes.js";
+import { LineSplitter } from "./line-splitter.js";
 
 export interface EarthlyInvocation {
   file: string;
@@ -61,7 +62,13 @@ export const nativeRunner: RunnerStrategy = {
 export type StreamName = "stdout" | "stderr";
 
 export interface RunHandlers {
-  onLine(stream: StreamName, line: string): void;
+  /**
+   * Earthly's output as it comes, in runs of whole lines (each ends in LF; colour and CR as Earthly
+   * wrote them, secrets already masked). A promise back pauses that stream until it settles.
+   */
+  onOutput?(stream: StreamName, lines: Buffer): void | Promise<void>;
+  /** One line at a time (lone CRs kept inside the line), for a caller without onOutput. */
+  onLine?(stream: StreamName, line: string): void;
   /** A signal arrived; Earthly has been asked to stop and gets `timeoutMs` to clean up. */
   onStopping?(signal: NodeJS.Signals, timeoutMs: number): void;
 }
@@ -107,12 +114,51 @@ function missingBinary(file: string): EnvironmentError {
   return new EnvironmentError(`cannot run Earthly at ${file}`, "install Earthly v0.8 (https://earthly.dev/get-earthly) or set --earthly-bin / CANVOS_EARTHLY_BIN");
 }
 
-function readLines(stream: Readable | null, onLine: (line: string) => void): Promise<void> {
+/**
+ * Hands over a stream's bytes in runs of whole lines, chunk by chunk as the pipe gives them: no
+ * string per line, nothing accumulates (a line is cut at MAX_LINE). Resolves at the stream's end.
+ */
+function readChunks(stream: Readable | null, deliver: (lines: Buffer) => void | Promise<void>): Promise<void> {
   if (!stream) return Promise.resolve();
-  // readline hands over one line at a time: nothing accumulates however long Earthly talks.
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  rl.on("line", onLine);
-  return new Promise((resolve) => rl.once("close", () => resolve()));
+  const splitter = new LineSplitter();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      const rest = splitter.end();
+      if (rest.length > 0) void deliver(rest);
+      resolve();
+    };
+    stream.on("data", (chunk: Buffer | string) => {
+      let wait: void | Promise<void> = undefined;
+      for (const lines of splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
+        const next = deliver(lines);
+        if (next !== undefined) wait = wait === undefined ? next : wait.then(() => next);
+      }
+      if (wait === undefined) return;
+      // The consumer is behind (a terminal slower than Earthly): Earthly waits on its pipe meanwhile.
+      stream.pause();
+      const resume = (): void => {
+        if (!done) stream.resume();
+      };
+      wait.then(resume, resume);
+    });
+    stream.once("end", finish);
+    stream.once("close", finish);
+    stream.once("error", finish);
+  });
+}
+
+/** The line-at-a-time view of runs of lines, for handlers without onOutput. */
+function eachLine(lines: Buffer, onLine: (line: string) => void): void {
+  const text = lines.toString("utf8");
+  let start = 0;
+  for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+    const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    onLine(text.slice(start, end));
+    start = nl + 1;
+  }
 }
 
 /**
@@ -216,7 +262,15 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     signalGroup(pid, "SIGKILL");
   };
   const redact = (invocation.redact ?? []).filter((v) => v.length >= 3);
-  const clean = redact.length === 0 ? (line: string) => line : (line: string) => redact.reduce((text, value) => text.split(value).join("****"), line);
+  const secrets = redact.map((value) => Buffer.from(value));
+  const deliver =
+    (name: StreamName) =>
+    (lines: Buffer): void | Promise<void> => {
+      const masked = secrets.length === 0 ? lines : redactBytes(lines, secrets);
+      if (handlers.onOutput) return handlers.onOutput(name, masked);
+      const onLine = handlers.onLine;
+      if (onLine) eachLine(masked, (line) => onLine(name, line));
+    };
   const onStop = (): void => {
     if (pid === undefined || exited || stopped || interruptedBy !== undefined) return;
     stopped = true;
@@ -232,8 +286,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
 
   try {
     const lines = Promise.all([
-      readLines(child.stdout, (line) => handlers.onLine("stdout", clean(line))),
-      readLines(child.stderr, (line) => handlers.onLine("stderr", clean(line))),
+      readChunks(child.stdout, deliver("stdout")),
+      readChunks(child.stderr, deliver("stderr")),
     ]);
     const result = await child;
     exited = true;
