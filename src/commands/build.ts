@@ -8,21 +8,6 @@ import { addRunnerOptions, runnerSettings } from "../earthly/runner-options.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-// zod loads inside the action: `canvos --help` builds every command and must not pay for it.
-const buildOptionsSchema = async () => {
-  const { z } = await import("zod");
-  return z.object({
-    dryRun: z.boolean().default(false),
-    json: z.boolean().default(false),
-    push: z.boolean().default(false),
-    cache: z.boolean().default(true),
-    verbose: z.boolean().default(false),
-    earthlyBin: z.string().optional(),
-    earthlyFlag: z.array(z.string()).default([]),
-    k8sVersion: z.array(z.string()).default([]),
-  });
-};
-
 const DESCRIPTIONS: Readonly<Record<BuildCommand, string>> = {
   "build-all": "build the provider images and the installer ISO",
   iso: "build the installer ISO (build/$ISO_NAME.iso and its .sha256)",
@@ -71,7 +56,9 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
   addRunnerOptions(cmd);
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
-    const parsed = (await buildOptionsSchema()).safeParse(self.opts());
+    // zod loads inside the action: `canvos --help` builds every command and must not pay for it.
+    const { buildOptionsSchema } = await import("../cli/build-options.js");
+    const parsed = buildOptionsSchema.safeParse(self.opts());
     if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
     const o = parsed.data;
     if (o.json && !o.dryRun) throw new ConfigError("--json goes with --dry-run", [], "the build's own record is build/canvos-manifest.json");

@@ -1,9 +1,10 @@
 // Checks of the files the configuration names or that sit beside the Earthfile: user-data,
 // the proxy CA certificate, the cluster definition and the luet registry credentials.
+// yaml (through ./yaml.js) is imported where a YAML file is parsed, not here: a workspace without
+// user-data or spectro-luet-auth.yaml (the common case) never pays for loading it (bench/, start-up).
 import { open, readFile, stat } from "node:fs/promises";
 import { X509Certificate } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
-import { LineCounter, parseDocument, isMap } from "yaml";
 import type { Problem } from "../errors.js";
 import type { Config } from "./types.js";
 
@@ -67,6 +68,7 @@ async function checkUserData(path: string, label: string, report: FileReport): P
   const read = await readText(path);
   if ("missing" in read) return add(report, { role: "user-data", path: label, status: "absent", detail: "optional; the ISO carries no Palette settings" });
   if ("error" in read) return add(report, { role: "user-data", path: label, status: "invalid", detail: read.error }, [{ where: label, severity: "error", message: `user-data ${read.error}` }]);
+  const { LineCounter, parseDocument, isMap } = await import("./yaml.js");
   const problems: Problem[] = [];
   const firstLine = read.text.split(/\r?\n/, 1)[0]?.trim();
   if (firstLine !== "#cloud-config") problems.push({ where: `${label}:1`, severity: "error", message: "the first line must be #cloud-config (Kairos ignores the file otherwise)" });
@@ -164,6 +166,7 @@ async function checkLuetAuth(path: string, label: string, report: FileReport): P
   const read = await readText(path);
   if ("missing" in read) return add(report, { role: "luet registry credentials", path: label, status: "absent", detail: "optional; only for a private SPECTRO_LUET_REPO" });
   if ("error" in read) return add(report, { role: "luet registry credentials", path: label, status: "invalid", detail: read.error }, [{ where: label, severity: "error", message: read.error }]);
+  const { LineCounter, parseDocument } = await import("./yaml.js");
   const lines = new LineCounter();
   const doc = parseDocument(read.text, { lineCounter: lines, prettyErrors: false });
   const problems: Problem[] = [];
