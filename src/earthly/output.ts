@@ -125,6 +125,7 @@ export class OutputTracker {
   // target nor anything else the live view needs, so it is skipped without being decoded.
   private readonly prefixes = new Map<number, KnownPrefix[]>();
   private prefixCount = 0;
+  private readonly longPrefixes = new Set<string>();
   readonly outcome: EarthlyOutcome = {
     success: false,
     failed: false,
@@ -161,6 +162,7 @@ export class OutputTracker {
     let watched = watch === undefined || watch === "" ? -1 : lines.indexOf(watch);
     const view = new DataView(lines.buffer, lines.byteOffset, lines.byteLength);
     let p = 0;
+    let nextBar = -1;
     while (p < n) {
       let nl = lines.indexOf(LF, p);
       if (nl === -1) nl = n;
@@ -189,12 +191,29 @@ export class OutputTracker {
           continue;
         }
       }
-      if (!shaped && !wanted && !mayMatter(lines, p, nl)) {
-        p = nl + 1;
-        continue;
+      // Any other prefix (a target name over 19 characters, *failed*): known by its bytes up to " |".
+      let longPrefix: string | undefined;
+      if (!shaped) {
+        // One search serves every line up to the " |" found: no rescan of the run per line.
+        if (nextBar < p) {
+          nextBar = lines.indexOf(BAR, p);
+          if (nextBar === -1) nextBar = n;
+        }
+        const bar = nextBar;
+        if (bar < nl && bar - p <= 128) {
+          longPrefix = lines.toString("latin1", p, bar);
+          if (!wanted && this.longPrefixes.has(longPrefix)) {
+            p = nl + 1;
+            continue;
+          }
+        } else if (!wanted && !mayMatter(lines, p, nl)) {
+          p = nl + 1;
+          continue;
+        }
       }
       const line = parseLine(lines.toString("utf8", p, nl));
       const newTarget = this.record(line);
+      if (line.kind === "target" && longPrefix !== undefined && this.longPrefixes.size < MAX_PREFIXES) this.longPrefixes.add(longPrefix);
       if (line.kind === "target" && shaped && this.prefixCount < MAX_PREFIXES && !this.knownPrefix(hash, w0, w1, w2, w3, w4)) {
         const known: KnownPrefix = { words: [w0, w1, w2, w3, w4] };
         const list = this.prefixes.get(hash);
@@ -329,18 +348,16 @@ const SIGNIFICANT = new Set([0x41, 0x49, 0x42, 0x50, 0x4c, 0x44, 0x45, 0x3d]);
 const BAR = Buffer.from(" |");
 
 /**
- * False only for a line parseLine would call text: the live view skips it (the failure summary
- * reads the tail later). A target line of any shape has " |" and a non-ASCII start may be a
- * Unicode space: both are parsed.
+ * For a line without " |" (so no target line): false only when parseLine would call it text or a
+ * divider, which the live view skips (the failure summary reads the tail later). A non-ASCII start
+ * may be a Unicode space: parsed.
  */
 function mayMatter(lines: Buffer, p: number, nl: number): boolean {
   let q = p;
   let b = lines[q];
   while (q < nl && b !== undefined && (b === 0x20 || (b >= 0x09 && b <= 0x0d))) b = lines[++q];
   if (q >= nl || b === undefined) return false;
-  if (b >= 0x80 || SIGNIFICANT.has(b)) return true;
-  const bar = lines.indexOf(BAR, q);
-  return bar !== -1 && bar < nl;
+  return b >= 0x80 || SIGNIFICANT.has(b);
 }
 
 function push(list: string[], item: string, max: number): void {

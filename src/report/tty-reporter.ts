@@ -82,7 +82,7 @@ export class TtyReporter implements Reporter {
     }
   }
 
-  output(_stream: StreamName, raw: Buffer): Promise<void> | undefined {
+  output(_stream: StreamName, raw: Buffer, _clean: Buffer): Promise<void> | undefined {
     if (!this.verbose || raw.length === 0) return undefined;
     // One clear and redraw of the spinner per run of lines, not per line.
     const spinning = this.spinner.isSpinning;

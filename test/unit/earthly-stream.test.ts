@@ -167,6 +167,20 @@ describe("OutputTracker.feedLines", () => {
     expect(outcome).toMatchObject({ failed: true, failedTarget: "+provider-image", location: "Earthfile:42:4", command: "RUN luet install -y k8s/k3s@1.27.2", commandExitCode: 1 });
   });
 
+  it("reads output without target prefixes, and *failed* and long prefixes, as feed does", () => {
+    const text = [
+      ...Array.from({ length: 3000 }, (_, i) => `plain line ${i} without a prefix`),
+      "+build-provider-images-long | step",
+      "+build-provider-images-long | another step",
+      "+x *failed* | boom",
+      "Artifact +iso/e.iso output as build/e.iso",
+      ...Array.from({ length: 3000 }, (_, i) => `more ${i}`),
+    ].join("\n");
+    const { outcome, seen } = run(text, 65_536);
+    expect(outcome).toEqual(byLines(text));
+    expect(seen.filter((s) => s.newTarget).map((s) => (s.line.kind === "target" ? s.line.target : ""))).toEqual(["+build-provider-images-long", "+x"]);
+  });
+
   it("reports lines with the watched text, and skips known target lines otherwise", () => {
     const tracker = new OutputTracker();
     const got: string[] = [];
