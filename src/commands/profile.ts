@@ -16,7 +16,14 @@ Exit codes: 0 printed, 2 invalid configuration.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
-    const { printProfile } = await import("../earthly/run-build.js");
-    await printProfile(configRequest(self, process.cwd()));
+    // Only what the snippet needs: the configuration, not the build path.
+    const [{ loadConfig }, { earthfileExtras }, { profileFields, renderProfile }] = await Promise.all([
+      import("../config/resolve.js"),
+      import("../config/earthfile-args.js"),
+      import("../plan/profile.js"),
+    ]);
+    const request = configRequest(self, process.cwd());
+    const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
+    process.stdout.write(renderProfile(profileFields(resolved.config)));
   });
 }

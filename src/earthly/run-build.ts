@@ -429,9 +429,3 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     watch.dispose();
   }
 }
-
-/** `canvos profile`: the snippet for the current configuration, nothing built. */
-export async function printProfile(request: ResolveOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
-  stdout.write(renderProfile(profileFields(resolved.config)));
-}

@@ -2,12 +2,16 @@
 // (file, args, env); one path spawns it, streams its lines, forwards signals and reaps it. The
 // native strategy runs a local binary; a docker strategy (Earthly in its container) can plug in
 // by building a different invocation and a different way to deliver a signal.
-import { execa, execaSync, type ResultPromise } from "execa";
+import type { ResultPromise } from "execa";
 import type { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
 import { earthlyArgs } from "./args.js";
 import { redactBytes } from "./clean-bytes.js";
 import { LineSplitter } from "./line-splitter.js";
+
+// execa loads when a child is about to start: validate, profile and dry runs never pay for it.
+let execaModule: Promise<typeof import("execa")> | undefined;
+const loadExeca = (): Promise<typeof import("execa")> => (execaModule ??= import("execa"));
 
 export interface EarthlyInvocation {
   file: string;
@@ -200,6 +204,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   // Stopped before it started: nothing to run, nothing to clean up.
   if (watch.received !== undefined) return { exitCode: undefined, interruptedBy: watch.received, killed: false };
   if (stop?.aborted === true) return { exitCode: undefined, interruptedBy: undefined, killed: false };
+  // execaSync too, now: the exit hook below runs synchronously and cannot wait for an import.
+  const { execa, execaSync } = await loadExeca();
   // Its own process group (detached), so a terminal's Ctrl-C reaches canvos only and Earthly gets
   // exactly one signal from us: a second one would make Earthly abort its clean-up (exit 9).
   const child: ResultPromise = execa(invocation.file, [...invocation.args], {
@@ -344,6 +350,7 @@ function cancelGroupOnAbort(child: ResultPromise, cancel: AbortSignal | undefine
 
 /** `earthly --version`'s line, or undefined when it cannot be had (or `cancel` fired). */
 export async function earthlyVersion(invocation: EarthlyInvocation, cancel?: AbortSignal): Promise<string | undefined> {
+  const { execa } = await loadExeca();
   const child = execa(invocation.file, [...invocation.args], {
     cwd: invocation.cwd,
     env: invocation.env,
@@ -389,6 +396,7 @@ export interface ToolOptions {
  * argument array, bounded output, a timeout, never a throw for a failing program.
  */
 export async function runTool(file: string, args: readonly string[], options: ToolOptions): Promise<ToolResult> {
+  const { execa } = await loadExeca();
   const child = execa(file, [...args], {
     cwd: options.cwd,
     env: options.env,

@@ -121,6 +121,15 @@ describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (b
     expect(run.packages).toContain("yaml");
   });
 
+  it("profile and a dry run start no process, so they load no execa", async () => {
+    const cwd = argOnly();
+    for (const args of [["profile"], ["iso", "--dry-run", "--json"]]) {
+      const run = await packagesLoaded(build, args, cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
+      expect(run.exitCode, args.join(" ")).toBe(0);
+      expect(run.packages, args.join(" ")).toEqual(["commander", "zod"]);
+    }
+  });
+
   it("a build whose stderr is no terminal loads execa, not ora (nor chalk, with NO_COLOR)", async () => {
     const cwd = argOnly();
     chmodSync(INSTANT_EARTHLY, 0o755);
