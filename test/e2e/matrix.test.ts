@@ -3,20 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { canvos, workspace, CANVOS } from "../support/cli.js";
-import { shellQuote } from "../../src/plan/matrix.js";
+import { shellQuote, type MatrixJob as Job } from "../../src/plan/matrix.js";
 import { versionsFor } from "../../src/config/k8s-matrix.js";
-
-interface Job {
-  name: string;
-  kind: "provider" | "iso";
-  arch: string;
-  k8sVersion?: string;
-  args: string[];
-  command: string;
-  image?: string;
-  artifacts?: string[];
-  env: string[];
-}
 
 const FAKE_PATH = () => `${join(process.cwd(), "test", "bin")}:${process.env["PATH"] ?? ""}`;
 
