@@ -38,7 +38,8 @@ function setup(options: { dockerConfig?: boolean } = {}) {
   }
   const log = join(workspace("canvos-dockerlog-"), "calls.jsonl");
   const env = (extra: Record<string, string> = {}) => ({ PATH: pathWithFake(), HOME: home, FAKE_DOCKER_LOG: log, ...extra });
-  const calls = (): Call[] => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call) : []);
+  // Only complete lines: the stand-in may be appending one while a test polls the file.
+  const calls = (): Call[] => (existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l) as Call) : []);
   const earthlyRun = (): Call | undefined => calls().find((c) => c.argv[0] === "run" && c.argv.includes(IMAGE) && !c.argv.includes("--version"));
   return { cwd, home, log, env, calls, earthlyRun };
 }
