@@ -105,10 +105,8 @@ async function expectCleanEnd(phase: Phase, signal: Signal, cwd: string, marker:
   expect(next.exitCode, `next run: ${next.stderr}`).toBe(0);
 }
 
-const moments = (phase: Phase, maxDelay: number, runs: number, knownBug?: string) =>
-  // A known bug is kept as an expected failure (it.fails): the suite stays green, the scenario
-  // still runs, and the day the bug is fixed this turns red and asks to become a plain `it`.
-  (knownBug ? it.fails : it)(`${phase}: SIGINT and SIGTERM at random moments end 130/143 with nothing left behind${knownBug ? ` (KNOWN BUG: ${knownBug})` : ""}`, async () => {
+const moments = (phase: Phase, maxDelay: number, runs: number) =>
+  it(`${phase}: SIGINT and SIGTERM at random moments end 130/143 with nothing left behind`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<Signal>("SIGINT", "SIGTERM"), fc.constantFrom<"iso" | "build-all">("iso", "build-all"), fc.integer({ min: 0, max: maxDelay }), async (signal, command, delay) => {
         const { cwd, marker, r } = await interrupt(phase, signal, command, delay);
