@@ -31,11 +31,12 @@ const PLACEHOLDERS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /^<[^<>]+>$/, what: "a template placeholder <…>" },
 ];
 
-export async function checkFiles(config: Config, cwd: string): Promise<FileReport> {
+/** `iso: false` for builds that make no ISO: they never read user-data or the cluster definition. */
+export async function checkFiles(config: Config, cwd: string, options: { iso: boolean } = { iso: true }): Promise<FileReport> {
   const report: FileReport = { files: [], problems: [], secrets: [] };
-  await checkUserData(resolvePath(cwd, "user-data"), "user-data", report);
+  if (options.iso) await checkUserData(resolvePath(cwd, "user-data"), "user-data", report);
   if (config.PROXY_CERT_PATH !== "") await checkCertificate(resolvePath(cwd, config.PROXY_CERT_PATH), config.PROXY_CERT_PATH, report);
-  if (config.CLUSTERCONFIG !== "") await checkClusterConfig(resolvePath(cwd, config.CLUSTERCONFIG), config.CLUSTERCONFIG, report);
+  if (options.iso && config.CLUSTERCONFIG !== "") await checkClusterConfig(resolvePath(cwd, config.CLUSTERCONFIG), config.CLUSTERCONFIG, report);
   await checkLuetAuth(resolvePath(cwd, "spectro-luet-auth.yaml"), "spectro-luet-auth.yaml", report);
   return report;
 }

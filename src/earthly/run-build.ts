@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { loadConfig, maskValue } from "../config/resolve.js";
 import { earthfileExtras } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
-import { BuildError, EnvironmentError, InterruptedError } from "../errors.js";
+import { BuildError, ConfigError, EnvironmentError, InterruptedError } from "../errors.js";
 import { createPlan, planJson, renderPlan, type BuildPlan } from "../plan/plan.js";
 import { profileFields, renderProfile } from "../plan/profile.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
@@ -55,12 +55,19 @@ function canvosVersion(): string {
   return (require("../../package.json") as { version: string }).version;
 }
 
-export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner; staging: Staging }> {
+export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner; staging: Staging; luetPasswords: string[] }> {
   const { request } = options;
   const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
   checkPassThrough(options.earthlyFlags);
   // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.
   const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command]);
+  // The same file checks as `canvos validate`, now rather than forty minutes in: an ISO carrying
+  // user-data with the template's placeholder token installs devices that never register.
+  const files = await checkFiles(resolved.config, request.cwd, { iso: BUILDS_ISO[options.command] });
+  const fileErrors = files.problems.filter((p) => p.severity === "error");
+  if (fileErrors.length > 0) {
+    throw new ConfigError(`${fileErrors.length} ${fileErrors.length === 1 ? "error" : "errors"} in the files the build uses; nothing was built`, files.problems);
+  }
   // A local Earthly, or its image through Docker; a dry run shows what would run even where
   // neither is installed yet.
   const prepared = await prepareRunner(options.runner ?? DEFAULT_RUNNER_SETTINGS, {
@@ -82,8 +89,8 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
     earthlyFlags: [...options.earthlyFlags, ...prepared.flags],
     pathArgs: staging.args,
   });
-  plan.warnings.push(...prepared.notes);
-  return { plan, resolved, prepared, staging };
+  plan.warnings.push(...prepared.notes, ...files.problems);
+  return { plan, resolved, prepared, staging, luetPasswords: files.secrets };
 }
 
 /**
@@ -168,7 +175,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     planWatch.dispose();
   }
   if (planWatch.received !== undefined) throw new InterruptedError(planWatch.received);
-  const { plan, resolved, prepared, staging } = planned;
+  const { plan, resolved, prepared, staging, luetPasswords } = planned;
   const cwd = options.request.cwd;
   const argFile = join(cwd, ARG_FILE);
   if (options.dryRun) {
@@ -266,7 +273,6 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     stageFiles(cwd, staging);
     for (const file of staging.files) writeLog(`# canvos: ${file.name} ${file.from} staged as ${file.to} (Earthly reads only inside the workspace)`);
 
-    const luetPasswords = (await checkFiles(resolved.config, cwd)).secrets;
     checkpoint();
     runner = await startRunner(prepared, settings, resolved.config, options.request.env, cwd, secretValues, luetPasswords, watch.cancelSignal);
     checkpoint();

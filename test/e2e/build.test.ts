@@ -1,9 +1,9 @@
 // The build commands end to end: the built canvos against the stand-in Earthly (test/bin/earthly).
-import { existsSync, readdirSync, readFileSync, symlinkSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, symlinkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canvos, workspace } from "../support/cli.js";
+import { canvos, workspace, ROOT } from "../support/cli.js";
 import { FAKE_BIN_DIR, pathWithFake, readRecord, writeArg } from "../support/fake-earthly.js";
 
 const ARG = "IMAGE_REGISTRY=ttl.sh\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\nCUSTOM_TAG=demo\nK8S_DISTRIBUTION=k3s\n";
@@ -17,6 +17,19 @@ function setup(arg = ARG) {
 }
 
 describe("canvos build-all", () => {
+  it("refuses, before Earthly starts, an ISO whose user-data still holds the template's placeholders", async () => {
+    const { cwd, record, env } = setup();
+    writeFileSync(join(cwd, "user-data"), readFileSync(join(ROOT, "user-data.template")));
+    const iso = await canvos(["iso"], { cwd, env: env() });
+    expect(iso.exitCode).toBe(2);
+    expect(iso.stderr).toMatch(/^user-data:\d+: error: stylus\.site\.edgeHostToken still holds a template placeholder/m);
+    expect(iso.stderr).toContain("in the files the build uses; nothing was built");
+    expect(existsSync(record)).toBe(false);
+    // Provider images never read user-data: they build.
+    const provider = await canvos(["provider", "--k8s-version", "1.27.2"], { cwd, env: env() });
+    expect(provider.exitCode).toBe(0);
+  });
+
   it("gives Earthly proxy passwords through a 0600 arg file, never on its command line, and removes it", async () => {
     const { cwd, record, env } = setup(`${ARG}HTTPS_PROXY=http://bob:hunter2@proxy:3128\nHTTP_PROXY=http://proxy:3128\n`);
     // A BuildKit host of its own keeps canvos out of proxy mode, which needs privileged Docker.
