@@ -240,12 +240,30 @@ export function locate(source: Source | undefined): string {
 
 const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|_KEY$|^KEY$/i;
 
-/** The value as it may be shown: URL passwords and secret-looking keys masked. */
+const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i;
+
+/**
+ * The part of a value that must never be shown, or undefined: all of a secret-looking key's value,
+ * the password of a proxy URL (its whole userinfo when it has no user:password form). The one
+ * notion of "sensitive": masking, argv and output redaction all derive from it.
+ */
+export function secretPart(name: string, value: string): { start: number; end: number } | undefined {
+  if (value === "") return undefined;
+  if (SECRET_NAME.test(name)) return { start: 0, end: value.length };
+  if (!parameterSpec(name)?.sensitive) return undefined;
+  const m = URL_USERINFO.exec(value);
+  if (!m) return undefined;
+  const scheme = m[1] as string;
+  const userinfo = m[2] as string;
+  const colon = userinfo.indexOf(":");
+  const start = scheme.length + (colon === -1 ? 0 : colon + 1);
+  return { start, end: scheme.length + userinfo.length };
+}
+
+/** The value as it may be shown: its secret part, if any, replaced by ****. */
 export function maskValue(name: string, value: string): string {
-  if (value === "") return value;
-  if (SECRET_NAME.test(name)) return "****";
-  if (parameterSpec(name)?.sensitive) return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(":") ? `${userinfo.slice(0, userinfo.indexOf(":"))}:****` : "****"}@`);
-  return value;
+  const part = secretPart(name, value);
+  return part === undefined ? value : `${value.slice(0, part.start)}****${value.slice(part.end)}`;
 }
 
 export type { Config, ParameterName };

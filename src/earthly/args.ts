@@ -3,7 +3,7 @@
 import { ConfigError } from "../errors.js";
 import { PARAMETERS } from "../config/parameters.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { maskValue } from "../config/resolve.js";
+import { maskValue, secretPart } from "../config/resolve.js";
 
 /**
  * Where Earthly is told to read build args from: canvos writes it for each run (mode 0600) with
@@ -61,7 +61,8 @@ export function buildArgs(resolved: ResolvedConfig, additions: Readonly<Record<s
 
 /** A value canvos would show masked (a proxy password, a token) is one no argv may carry. */
 function isSensitive(key: string, value: string): boolean {
-  return maskValue(key, value) !== value;
+  const part = secretPart(key, value);
+  return part !== undefined && part.end > part.start;
 }
 
 /** Global flags, the target, then every build arg that may be seen as `--KEY=value`. */

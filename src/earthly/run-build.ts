@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { loadConfig, maskValue } from "../config/resolve.js";
+import { loadConfig, secretPart } from "../config/resolve.js";
 import { earthfileExtras } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { BuildError, ConfigError, EnvironmentError, InterruptedError } from "../errors.js";
@@ -94,23 +94,16 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
 }
 
 /**
- * The secret part of every build arg canvos shows masked (maskValue, the one notion of "sensitive"
- * that also keeps these values off Earthly's argv): a proxy URL's password, a token. Earthly's
+ * The secret part of every build arg (secretPart, the one notion of "sensitive" that also masks
+ * values and keeps them off Earthly's argv): a proxy URL's password, a token. Earthly's
  * own output must not show them either.
  */
 export function sensitiveParts(args: Readonly<Record<string, string>>): string[] {
   const parts = new Set<string>();
   for (const [key, value] of Object.entries(args)) {
-    const masked = maskValue(key, value);
-    if (masked === value) continue;
-    // What maskValue replaced by **** is the secret: the value minus the prefix and suffix it kept.
-    const star = masked.indexOf("****");
-    let head = 0;
-    while (head < star && value[head] === masked[head]) head++;
-    let tail = 0;
-    const keptAfter = star < 0 ? 0 : masked.length - star - 4;
-    while (tail < keptAfter && tail < value.length - head && value[value.length - 1 - tail] === masked[masked.length - 1 - tail]) tail++;
-    const secret = value.slice(head, value.length - tail);
+    const part = secretPart(key, value);
+    if (part === undefined) continue;
+    const secret = value.slice(part.start, part.end);
     if (secret === "") continue;
     parts.add(secret);
     try {
