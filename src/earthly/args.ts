@@ -59,8 +59,8 @@ export function buildArgs(resolved: ResolvedConfig, additions: Readonly<Record<s
   return args;
 }
 
-/** A value canvos would show masked (a proxy password, a token) is one no argv may carry. */
-function isSensitive(key: string, value: string): boolean {
+/** A value with a secret part (a proxy password, a token) is one no argv may carry. */
+export function isSensitive(key: string, value: string): boolean {
   const part = secretPart(key, value);
   return part !== undefined && part.end > part.start;
 }

@@ -1,7 +1,7 @@
 // The jobs a CI system fans out across runners: one per provider image (Kubernetes version), one for
 // the ISO. Each carries the exact canvos command that builds its part with the same configuration.
 import type { Problem } from "../errors.js";
-import { maskValue } from "../config/resolve.js";
+import { isSensitive } from "../earthly/args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { providerImageRef } from "./images.js";
 import { selectK8sVersions } from "./plan.js";
@@ -52,7 +52,7 @@ function carriedArgs(request: ResolveOptions): { args: string[]; env: string[] }
   for (const override of request.overrides) {
     // A password in a proxy URL or a token must not sit in a CI definition: the job takes it from
     // its environment (HTTP_PROXY and friends fall back to it) or its secrets.
-    if (maskValue(override.key, override.value) !== override.value) env.push(override.key);
+    if (isSensitive(override.key, override.value)) env.push(override.key);
     else args.push(`--${override.key}=${override.value}`);
   }
   return { args, env };
