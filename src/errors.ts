@@ -13,13 +13,14 @@ abstract class CanvosError extends Error {
   readonly hint: string | undefined;
   constructor(message: string, hint?: string) {
     super(message);
-    this.name = new.target.name;
     this.hint = hint;
   }
 }
 
 /** The user's input is wrong (configuration, flags, files it names). Nothing ran. Exit 2. */
 export class ConfigError extends CanvosError {
+  // Named here, not from the class: the bundle does not keep function names (bench/RESULTS.md).
+  override readonly name = "ConfigError";
   readonly exitCode = 2;
   readonly problems: readonly Problem[];
   constructor(message: string, problems: readonly Problem[] = [], hint?: string) {
@@ -30,6 +31,7 @@ export class ConfigError extends CanvosError {
 
 /** The build ran and failed, or what it made is missing or wrong. Exit 1. */
 export class BuildError extends CanvosError {
+  override readonly name = "BuildError";
   readonly exitCode = 1;
   /** Extra lines (failing target, command, last log lines, log path) for the summary. */
   readonly details: readonly string[];
@@ -41,11 +43,13 @@ export class BuildError extends CanvosError {
 
 /** Something outside the configuration is missing or busy: Earthly, Docker, the workspace lock. Exit 3. */
 export class EnvironmentError extends CanvosError {
+  override readonly name = "EnvironmentError";
   readonly exitCode = 3;
 }
 
 /** The run was stopped by a signal. Exit 128 + signal number (130 for SIGINT, 143 for SIGTERM). */
 export class InterruptedError extends CanvosError {
+  override readonly name = "InterruptedError";
   readonly exitCode: number;
   readonly signal: NodeJS.Signals;
   constructor(signal: NodeJS.Signals) {

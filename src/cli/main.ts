@@ -1,19 +1,14 @@
 // Entry point: builds the commander program, runs it, and owns process.exit.
 // Start-up matters (bench/): only commander and the command descriptions load here; the error
-// renderer (and chalk behind it) loads when there is an error to render.
+// renderer loads when there is an error to render.
 import { Command, CommanderError } from "commander";
-import { createRequire } from "node:module";
 import { commands } from "../commands/index.js";
-
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require("../../package.json") as { version: string }).version;
-}
+import { canvosVersion } from "../config/package-version.js";
 
 export function buildProgram(): Command {
   const program = new Command("canvos")
     .description("Build Palette edge artifacts (provider images and the installer ISO) with Earthly.")
-    .version(version(), "-V, --version", "print the canvos version")
+    .version(canvosVersion(), "-V, --version", "print the canvos version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -39,7 +34,7 @@ Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usa
 export async function main(argv: readonly string[]): Promise<void> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     // What commander prints for it, without building every command first.
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${canvosVersion()}\n`);
     process.exitCode = 0;
     return;
   }

@@ -2,7 +2,6 @@
 // workspace, run Earthly, check what it made, record it, report it. Prints nothing itself except
 // the results on stdout; progress goes through the reporter, errors are thrown.
 import { rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { loadConfig, secretPart } from "../config/resolve.js";
 import { earthfileExtras } from "../config/earthfile-args.js";
@@ -26,6 +25,7 @@ import { earthlyVersion, nativeRunner, runEarthly, SignalWatch, stopTimeoutMs, t
 import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunner, type RunnerSettings, type StartedRunner } from "./runner-setup.js";
 import { readSecrets } from "./secrets.js";
 import { checkFiles } from "../config/files.js";
+import { canvosVersion } from "../config/package-version.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -49,11 +49,6 @@ export interface BuildContext {
 }
 
 const defaultContext = (): BuildContext => ({ stdout: process.stdout, stderr: process.stderr, strategy: nativeRunner });
-
-function canvosVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require("../../package.json") as { version: string }).version;
-}
 
 export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner; staging: Staging; luetPasswords: string[] }> {
   const { request } = options;
@@ -180,6 +175,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   const secretValues = await readSecrets(settings.secrets, options.request.env);
   let runner: StartedRunner | undefined;
 
+  // Before the lock and the signal watch: loading the spinner must not hold either.
+  const reporter: Reporter = await createReporter({ verbose: options.verbose, stderr: context.stderr });
   const watch = new SignalWatch();
   let lock: ReturnType<typeof acquireLock>;
   try {
@@ -188,7 +185,6 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     watch.dispose();
     throw error;
   }
-  const reporter: Reporter = createReporter({ verbose: options.verbose, stderr: context.stderr });
   const logPath = logPathFor(options.command, start);
   let log: LogFile | undefined;
   let earthlyVersionLine: string | undefined;

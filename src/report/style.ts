@@ -1,5 +1,6 @@
 // Colour for stderr, decided once: off without a TTY, with NO_COLOR, or FORCE_COLOR=0.
-// chalk is loaded only when colour is on: CI, pipes and tests never pay for it.
+// Six styles of plain SGR codes, the ones every terminal since the VT100 knows: a colour library
+// would cost start-up for what these lines do, and no style here is ever nested in another.
 
 function colourWanted(): boolean {
   const env = process.env;
@@ -8,18 +9,19 @@ function colourWanted(): boolean {
   return Boolean(process.stderr.isTTY);
 }
 
-const chalkModule = colourWanted() ? await import("chalk") : undefined;
-const c = chalkModule ? new chalkModule.Chalk({ level: Math.max(chalkModule.default.level, 1) as 1 | 2 | 3 }) : undefined;
-// chalk at level 0 returns its input unchanged: so does this.
-const plain = (s: string): string => s;
+const enabled = colourWanted();
+type Paint = (s: string) => string;
+// Each closes with its own reset (39 the foreground, 22 bold and dim), so text after it keeps any
+// other style around it.
+const sgr = (open: number, close: number): Paint => (enabled ? (s) => `\u001b[${open}m${s}\u001b[${close}m` : (s) => s);
 
 export const style = {
-  red: c ? (s: string) => c.red(s) : plain,
-  yellow: c ? (s: string) => c.yellow(s) : plain,
-  green: c ? (s: string) => c.green(s) : plain,
-  dim: c ? (s: string) => c.dim(s) : plain,
-  bold: c ? (s: string) => c.bold(s) : plain,
-  cyan: c ? (s: string) => c.cyan(s) : plain,
+  red: sgr(31, 39),
+  yellow: sgr(33, 39),
+  green: sgr(32, 39),
+  dim: sgr(2, 22),
+  bold: sgr(1, 22),
+  cyan: sgr(36, 39),
 };
 
-export const colourEnabled = (): boolean => c !== undefined;
+export const colourEnabled = (): boolean => enabled;
