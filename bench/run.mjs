@@ -39,7 +39,7 @@ const { values: opts } = parseArgs({
   },
 });
 const ROOT = opts.root;
-const CANVOS = join(ROOT, "bin", "canvos.js");
+const CANVOS = join(ROOT, "bin", "canvos.cjs");
 const sizeMiB = Number(opts.size);
 const rounds = Number(opts.rounds);
 const streamRounds = Number(opts["stream-rounds"]);

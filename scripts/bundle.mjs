@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// `npm run build`, second step: bundle the CLI with esbuild into dist/bundle/, one ESM file per
-// lazily loaded part (splitting keeps every dynamic import() a split point). Node then resolves and
-// reads a handful of files instead of ~400 (zod, execa, yaml, ora and their dependencies), which is
-// most of what `canvos iso` spent before Earthly even started (bench/RESULTS.md).
+// `npm run build`, second step: bundle the CLI with esbuild into one CommonJS file,
+// dist/bundle/canvos.cjs, which bin/canvos.cjs compiles with V8's code cache.
+//
+// Why one CommonJS file and not ES module chunks: Node 20 can cache the compiled code of a script
+// (vm.Script's cachedData) but not of an ES module, and compiling was the largest part of what
+// `canvos iso` spent before Earthly started (bench/RESULTS.md). Laziness is kept: every module
+// reached only through a dynamic import() is wrapped by esbuild and runs on first use, so
+// `canvos --help` still runs no zod, execa, yaml or ora code. An ES module entry point would also
+// cost Node's ESM loader start-up on every run.
 //
 // tsc (the first step) still type-checks and emits dist/: the unit tests and the start-up import
-// test read it. bin/canvos.js runs the bundle.
+// test read it.
 //
 // dist/bundle/ sits two levels below the package root, like dist/<dir>/*.js: every
 // `new URL("../../...", import.meta.url)` (package.json, k8s_version.json, the templates) resolves
-// the same from a chunk as from tsc's output.
+// the same from the bundle as from tsc's output.
 import { build } from "esbuild";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -20,36 +25,51 @@ const outdir = `${root}dist/bundle`;
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: "src/cli/main.ts" },
-  outdir,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: `${outdir}/canvos.cjs`,
+  write: false,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // Source maps for CANVOS_DEBUG's stack traces (bin/canvos.js turns them on): src/ lines, not chunk lines.
+  // A CommonJS file has no import.meta: its URL comes from __filename, which bin/canvos.cjs passes.
+  define: { "import.meta.url": "__canvosModuleUrl" },
+  banner: { js: 'var __canvosModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Source maps for CANVOS_DEBUG's stack traces (bin/canvos.cjs turns them on): src/ lines.
   sourcemap: true,
-  // errors.ts names each error after its class (new.target.name); a bundle must not rename classes.
-  keepNames: true,
-  chunkNames: "chunk-[hash]",
-  // Bundled CommonJS dependencies (execa's cross-spawn, which, ...) call require() for Node's
-  // built-ins; an ES module has none, so every chunk gets one.
-  banner: { js: 'import { createRequire as __canvosCreateRequire } from "node:module";\nconst require = __canvosCreateRequire(import.meta.url);' },
-  // Not minified: it saved no measurable time (bench: within the noise) and kept names readable.
+  // No keepNames: it adds a defineProperty call per function at load (~10 ms); errors.ts names its
+  // classes itself. Not minified: the code cache makes parsing free, and names stay readable.
+  // ASCII only (esbuild's default, stated because bin/canvos.cjs reads the file as latin1).
+  charset: "ascii",
   logLevel: "warning",
-  metafile: true,
 });
 
-// Chunks are named by content hash: remove those of earlier builds only now, after the new ones are
-// written, so that a canvos started meanwhile (a test run in the same checkout) never finds none.
-const written = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)));
-for (const file of readdirSync(outdir)) if (!written.has(file)) rmSync(`${outdir}/${file}`, { force: true });
+const output = (suffix) => {
+  const file = result.outputFiles.find((f) => f.path.endsWith(suffix));
+  if (!file) throw new Error(`esbuild wrote no ${suffix}`);
+  return file.text;
+};
+// The code cache is keyed by this id, and the file named by it: V8 checks only a cached script's
+// length, so a cache made for another build of the same length would be taken for this one.
+const code = output("canvos.cjs");
+const id = createHash("sha256").update(code).digest("hex").slice(0, 16);
+const main = `canvos-${id}.cjs`;
+writeFileSync(`${outdir}/${main}.map`, output("canvos.cjs.map"));
+writeFileSync(`${outdir}/${main}`, code.replace(/\/\/# sourceMappingURL=canvos\.cjs\.map\s*$/, `//# sourceMappingURL=${main}.map\n`));
 
-// Which sources went into which chunk: test/robustness/startup-imports.test.ts reads it to tell
-// which packages a command loads from the bundle. Beside the bundle, not in it.
-const chunks = Object.fromEntries(
-  Object.entries(result.metafile.outputs)
-    .filter(([file]) => file.endsWith(".js"))
-    .map(([file, output]) => [basename(file), Object.keys(output.inputs)]),
-);
-writeFileSync(`${root}dist/bundle-inputs.json`, JSON.stringify(chunks, null, 1) + "\n");
+// meta.json last, and by rename: a canvos starting meanwhile (a test run in the same checkout)
+// reads either the old pair or the new one, never a bundle that is still being written.
+let previous;
+try {
+  previous = JSON.parse(readFileSync(`${outdir}/meta.json`, "utf8")).main;
+} catch {
+  previous = undefined;
+}
+writeFileSync(`${outdir}/meta.json.tmp`, JSON.stringify({ main, id }) + "\n");
+renameSync(`${outdir}/meta.json.tmp`, `${outdir}/meta.json`);
+
+// Older builds go, but for the one just replaced, which a run that read the old meta.json may be
+// opening now; and the ES module chunks of the layout before this one.
+const keep = new Set([main, previous, "meta.json"].flatMap((f) => (f ? [f, `${f}.map`] : [])));
+for (const file of readdirSync(outdir)) if (!keep.has(file)) rmSync(`${outdir}/${file}`, { force: true });
+rmSync(`${root}dist/bundle-inputs.json`, { force: true });

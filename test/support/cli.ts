@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from "execa";
 import { onTestFinished } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const CANVOS = join(ROOT, "bin", "canvos.js");
+export const CANVOS = join(ROOT, "bin", "canvos.cjs");
 
 export interface RunOptions {
   cwd: string;
