@@ -188,6 +188,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   const logPath = logPathFor(options.command, start);
   let log: LogFile | undefined;
   let earthlyVersionLine: string | undefined;
+  let versionCheck: Promise<unknown> = Promise.resolve(undefined);
   // The build log may fail under a full disk. LogFile.write() records the first failure in
   // LogFile.error and no longer throws (the log-file rewrite); a throw from an older LogFile is
   // kept the same way, so both end in the same clear error.
@@ -270,9 +271,6 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     // Proxy passwords travel in the arg file, but a build step may still print them.
     const redact = [...runner.redact, ...sensitiveParts(plan.buildArgs)];
     const strategy = prepared.kind === "docker" ? runner.strategy : context.strategy;
-    earthlyVersionLine = await earthlyVersion(strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }), watch.cancelSignal);
-    checkpoint();
-    writeLog(`# ${earthlyVersionLine ?? "earthly --version gave nothing"}`);
     const earlyLogError = logError();
     if (earlyLogError !== undefined) throw logFailure(earlyLogError);
 
@@ -286,7 +284,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     reporter.event({ type: "start", command: options.command, target: plan.target, logPath, providerImages: providerRefs.size });
 
     const tracker = new OutputTracker();
-    const result = await runEarthly(
+    const running = runEarthly(
       { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }), redact },
       {
         // Runs of whole lines as bytes (a GB of log must not cost a string per line): cleaned once
@@ -320,6 +318,18 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       watch,
       stopEarthly.signal,
     );
+    // For the log and the manifest only, so asked while the build runs, started after it: nothing
+    // more on the way to Earthly (bench/RESULTS.md). Settles, never rejects.
+    versionCheck = earthlyVersion(strategy.version({ earthly: plan.argv[0] ?? "earthly", cwd, env }), watch.cancelSignal).then(
+      (line) => {
+        earthlyVersionLine = line;
+        writeLog(`# ${line ?? "earthly --version gave nothing"}`);
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    const result = await running;
+    const versionError = await versionCheck;
     const outcome = tracker.result();
     if (result.interruptedBy !== undefined) {
       writeLog(`# canvos: interrupted by ${result.interruptedBy}${result.killed ? "; Earthly did not stop in time and was killed" : ""}`);
@@ -333,6 +343,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       recordFailure("failed");
       throw logFailure(buildLogError);
     }
+    // `earthly --version` found no binary: the build's own failure says less.
+    if (versionError !== undefined) throw versionError;
     if (result.exitCode !== 0) {
       recordFailure("failed");
       throw failureError(result.exitCode, outcome, plan, logPath);
@@ -410,6 +422,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     }
     throw error instanceof InterruptedError ? error : new InterruptedError(signal);
   } finally {
+    // A build that failed early does not leave `earthly --version` behind.
+    await versionCheck;
     rmSync(argFile, { force: true });
     clearStage(cwd, staging);
     // The BuildKit helper goes after success, failure and Ctrl-C alike.
