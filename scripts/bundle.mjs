@@ -17,7 +17,7 @@
 // the same from the bundle as from tsc's output.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -54,6 +54,7 @@ const output = (suffix) => {
 const code = output("canvos.cjs");
 const id = createHash("sha256").update(code).digest("hex").slice(0, 16);
 const main = `canvos-${id}.cjs`;
+mkdirSync(outdir, { recursive: true });
 writeFileSync(`${outdir}/${main}.map`, output("canvos.cjs.map"));
 writeFileSync(`${outdir}/${main}`, code.replace(/\/\/# sourceMappingURL=canvos\.cjs\.map\s*$/, `//# sourceMappingURL=${main}.map\n`));
 
