@@ -39,27 +39,51 @@ export function nameLengthProblem(name: string): string | undefined {
   return name.length > MAX_NAME_LENGTH ? `the image name ${JSON.stringify(name)} is ${name.length} characters; registries allow at most ${MAX_NAME_LENGTH}` : undefined;
 }
 
-/** Why a full reference (`[host/]path[:tag][@digest]`) is invalid, or undefined. */
-export function imageReferenceProblem(ref: string): string | undefined {
+/** A reference's parts, as written: nothing normalised, nothing validated. */
+export interface ReferenceParts {
+  /** The registry host[:port], when the first component is one. */
+  domain: string | undefined;
+  /** The repository path: everything between the domain and the tag. */
+  path: string;
+  tag: string | undefined;
+  /** What follows `@`. */
+  digest: string | undefined;
+}
+
+/**
+ * Splits `[host/]path[:tag][@digest]` the way Docker does (distribution/reference): a colon after
+ * the last slash starts the tag, one before it is a port; the first component is a host only if it
+ * has a dot or a colon, is `localhost`, or has an uppercase letter (which no repository path may).
+ */
+export function splitReference(ref: string): ReferenceParts {
   let rest = ref;
+  let digest: string | undefined;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    if (!digestRe.test(rest.slice(at + 1))) return `${JSON.stringify(ref)} has an invalid digest`;
+    digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
   }
-  const lastSlash = rest.lastIndexOf("/");
+  let tag: string | undefined;
   const colon = rest.lastIndexOf(":");
-  if (colon > lastSlash) {
-    const tag = rest.slice(colon + 1);
-    const problem = tagProblem(tag);
-    if (problem) return problem;
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  const parts = rest.split("/");
-  const first = parts[0] ?? "";
-  const hasDomain = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || /[A-Z]/.test(first));
-  if (hasDomain && !domainRe.test(first)) return `${JSON.stringify(ref)} has an invalid registry host`;
-  const path = hasDomain ? parts.slice(1).join("/") : rest;
+  const slash = rest.indexOf("/");
+  const first = slash === -1 ? "" : rest.slice(0, slash);
+  const isDomain = first !== "" && (first.includes(".") || first.includes(":") || first === "localhost" || /[A-Z]/.test(first));
+  return { domain: isDomain ? first : undefined, path: isDomain ? rest.slice(slash + 1) : rest, tag, digest };
+}
+
+/** Why a full reference (`[host/]path[:tag][@digest]`) is invalid, or undefined. */
+export function imageReferenceProblem(ref: string): string | undefined {
+  const { domain, path, tag, digest } = splitReference(ref);
+  if (digest !== undefined && !digestRe.test(digest)) return `${JSON.stringify(ref)} has an invalid digest`;
+  if (tag !== undefined) {
+    const problem = tagProblem(tag);
+    if (problem) return problem;
+  }
+  if (domain !== undefined && !domainRe.test(domain)) return `${JSON.stringify(ref)} has an invalid registry host`;
   if (!pathRe.test(path)) return `${JSON.stringify(ref)} is not a valid image reference`;
-  return nameLengthProblem(rest);
+  return nameLengthProblem(domain === undefined ? path : `${domain}/${path}`);
 }

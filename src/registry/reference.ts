@@ -1,5 +1,7 @@
-// Splits an image reference into what the Registry HTTP API needs: which host to ask, the
-// repository path and the tag or digest. Follows Docker's own normalisation (docker.io, library/).
+// An image reference as the Registry HTTP API needs it: which host to ask, the repository path and
+// the tag or digest. Split as validation splits it (config/image-ref.ts), then normalised as
+// Docker does (docker.io, library/).
+import { splitReference } from "../config/image-ref.js";
 import { ConfigError } from "../errors.js";
 
 export interface ImageRef {
@@ -18,28 +20,11 @@ const DOCKER_HUB_API = "registry-1.docker.io";
 export function parseImageRef(ref: string): ImageRef {
   const trimmed = ref.trim();
   if (trimmed === "" || /\s/.test(trimmed)) throw new ConfigError(`"${ref}" is not an image reference`);
-  let rest = trimmed;
-  let reference = "latest";
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    reference = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  } else {
-    // A colon after the last slash is a tag; one before it is a registry port.
-    const colon = rest.lastIndexOf(":");
-    if (colon > rest.lastIndexOf("/")) {
-      reference = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
-  }
-  const slash = rest.indexOf("/");
-  const first = slash >= 0 ? rest.slice(0, slash) : "";
-  // Docker's rule: the first component is a registry only if it looks like a host.
-  const isHost = first !== "" && (first.includes(".") || first.includes(":") || first === "localhost");
-  const registry = isHost ? first : DOCKER_HUB;
-  let repository = isHost ? rest.slice(slash + 1) : rest;
-  if (registry === DOCKER_HUB && !repository.includes("/")) repository = `library/${repository}`;
-  if (repository === "" || reference === "") throw new ConfigError(`"${ref}" is not an image reference`);
+  const { domain, path, tag, digest } = splitReference(trimmed);
+  const registry = domain ?? DOCKER_HUB;
+  const repository = registry === DOCKER_HUB && !path.includes("/") ? `library/${path}` : path;
+  const reference = digest ?? tag ?? "latest";
+  if (path === "" || reference === "") throw new ConfigError(`"${ref}" is not an image reference`);
   return { registry, apiHost: registry === DOCKER_HUB ? DOCKER_HUB_API : registry, repository, reference };
 }
 

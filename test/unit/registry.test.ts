@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { imageExists, MANIFEST_ACCEPT, parseChallenge } from "../../src/registry/client.js";
 import { findCredentials } from "../../src/registry/credentials.js";
+import { imageReferenceProblem, splitReference } from "../../src/config/image-ref.js";
 import { parseImageRef, registryScheme } from "../../src/registry/reference.js";
 import { EnvironmentError } from "../../src/errors.js";
 
@@ -49,6 +50,22 @@ describe("image references", () => {
     expect(parseImageRef("127.0.0.1:5000/edge/ubuntu:t")).toMatchObject({ registry: "127.0.0.1:5000", repository: "edge/ubuntu", reference: "t" });
     expect(parseImageRef("localhost/x@sha256:abc")).toMatchObject({ registry: "localhost", repository: "x", reference: "sha256:abc" });
     expect(parseImageRef("user/app:1")).toMatchObject({ registry: "docker.io", repository: "user/app", reference: "1" });
+    // As Docker: an uppercase first component is a host (no repository path may have one), and a
+    // digest wins over a tag written before it.
+    expect(parseImageRef("Registry/app:1")).toMatchObject({ registry: "Registry", apiHost: "Registry", repository: "app", reference: "1" });
+    expect(parseImageRef("ttl.sh/app:1@sha256:abc")).toMatchObject({ registry: "ttl.sh", repository: "app", reference: "sha256:abc" });
+  });
+  it("is split as validation splits it", () => {
+    expect(splitReference("registry.example.com:5000/edge/ubuntu:k3s-1.27@sha256:ab")).toEqual({ domain: "registry.example.com:5000", path: "edge/ubuntu", tag: "k3s-1.27", digest: "sha256:ab" });
+    expect(splitReference("edge/ubuntu")).toEqual({ domain: undefined, path: "edge/ubuntu", tag: undefined, digest: undefined });
+    expect(splitReference("localhost:5000/x")).toEqual({ domain: "localhost:5000", path: "x", tag: undefined, digest: undefined });
+    for (const ref of ["ubuntu", "ttl.sh/ubuntu:t", "127.0.0.1:5000/edge/ubuntu:t", "Registry/app:1"]) {
+      const { domain, path } = splitReference(ref);
+      const parsed = parseImageRef(ref);
+      expect(parsed.registry).toBe(domain ?? "docker.io");
+      expect(parsed.repository.endsWith(path)).toBe(true);
+      expect(imageReferenceProblem(ref), ref).toBeUndefined();
+    }
   });
   it("speaks http only to loopback", () => {
     expect(registryScheme("127.0.0.1:5000")).toBe("http");
