@@ -1,6 +1,6 @@
 // One build per workspace at a time. The lock lives in `.canvos/` (not `build/`), so a refused
 // second run leaves `build/` untouched. A lock whose process is gone is taken over.
-import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EnvironmentError } from "../errors.js";
@@ -30,15 +30,36 @@ function alive(pid: number): boolean {
   }
 }
 
-function readOwner(path: string): LockOwner | undefined {
+/** A lock as read from one open file: its owner (undefined for garbage), its text and inode. */
+interface LockSeen {
+  owner: LockOwner | undefined;
+  text: string;
+  ino: number;
+}
+
+function readLock(path: string): LockSeen | undefined {
+  let fd: number;
   try {
-    const data = JSON.parse(readFileSync(path, "utf8")) as Partial<LockOwner>;
-    if (typeof data.pid !== "number") return undefined;
-    return { pid: data.pid, host: String(data.host ?? ""), command: String(data.command ?? "?"), started: String(data.started ?? "?") };
+    fd = openSync(path, "r");
   } catch {
     return undefined;
   }
+  try {
+    const ino = fstatSync(fd).ino;
+    const text = readFileSync(fd, "utf8");
+    try {
+      const data = JSON.parse(text) as Partial<LockOwner>;
+      if (typeof data.pid !== "number") return { owner: undefined, text, ino };
+      return { owner: { pid: data.pid, host: String(data.host ?? ""), command: String(data.command ?? "?"), started: String(data.started ?? "?") }, text, ino };
+    } catch {
+      return { owner: undefined, text, ino };
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
+
+const readOwner = (path: string): LockOwner | undefined => readLock(path)?.owner;
 
 /** .canvos/ cannot be written (a file named .canvos, a read-only mount): the user's to fix, not a bug. */
 function unwritable(cwd: string, error: unknown): EnvironmentError {
@@ -46,13 +67,42 @@ function unwritable(cwd: string, error: unknown): EnvironmentError {
 }
 
 /** link(); on a file system without hard links (some network and FAT mounts), an exclusive create instead. */
-function linkOrCreate(draft: string, path: string, me: LockOwner): void {
+function linkOrCreate(draft: string, path: string, content: string): void {
   try {
     linkSync(draft, path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw error;
-    writeFileSync(path, JSON.stringify(me) + "\n", { flag: "wx" });
+    writeFileSync(path, content, { flag: "wx" });
+  }
+}
+
+/**
+ * Removes the stale lock `judged`, and only that one. Two runs can judge the same stale lock at
+ * once: removing by path, the slower one would remove the lock the faster one had just taken, and
+ * both would build. So the lock is first renamed aside (atomic: one run gets it) and checked to be
+ * the file judged, by inode and text (an inode is soon reused); a fresh lock moved aside by
+ * mistake is put back.
+ */
+function removeStale(path: string, judged: LockSeen): void {
+  const aside = `${path}.${process.pid}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const text = readFileSync(aside, "utf8");
+    if (statSync(aside).ino !== judged.ino || text !== judged.text) {
+      try {
+        linkOrCreate(aside, path, text);
+      } catch {
+        // A third run holds the path already: the next attempt reports whoever has it.
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
   }
 }
 
@@ -64,6 +114,7 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
     throw isFsError(error) ? unwritable(cwd, error) : error;
   }
   const me: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
+  const record = JSON.stringify(me) + "\n";
   for (let attempt = 0; attempt < 3; attempt++) {
     // The owner is written to a file of our own first, then hard-linked into place: link() creates
     // only if absent, atomically, so two runs cannot both win, and the lock is never seen empty
@@ -71,11 +122,11 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
     const draft = `${path}.${process.pid}.tmp`;
     try {
       try {
-        writeFileSync(draft, JSON.stringify(me) + "\n", { flag: "w" });
+        writeFileSync(draft, record, { flag: "w" });
       } catch (error) {
         throw unwritable(cwd, error);
       }
-      linkOrCreate(draft, path, me);
+      linkOrCreate(draft, path, record);
       let released = false;
       return {
         path,
@@ -91,7 +142,10 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
     } finally {
       rmSync(draft, { force: true });
     }
-    const owner = readOwner(path);
+    const lock = readLock(path);
+    // Gone meanwhile: its run ended; try again.
+    if (lock === undefined) continue;
+    const { owner } = lock;
     // A lock from another host cannot be checked; only a dead local pid (or garbage) is stale.
     if (owner && (owner.host !== me.host || alive(owner.pid))) {
       throw new EnvironmentError(
@@ -99,7 +153,11 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
         `wait for it to finish, or remove ${LOCK_FILE} if that run is gone`,
       );
     }
-    rmSync(path, { force: true });
+    try {
+      removeStale(path, lock);
+    } catch (error) {
+      throw isFsError(error) ? unwritable(cwd, error) : error;
+    }
   }
   throw new EnvironmentError(`could not take the workspace lock ${LOCK_FILE}`, `remove ${LOCK_FILE} if no canvos run is active`);
 }

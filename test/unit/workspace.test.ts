@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,49 @@ describe("workspace lock", () => {
     lock.release();
     expect(existsSync(join(cwd, LOCK_FILE))).toBe(false);
   });
+
+  it("lets exactly one of many runs take over the same stale lock at once", async () => {
+    // Real processes, released together by a go file, each holding what it won for a moment: no
+    // two may hold the lock at the same time. Several rounds, as a race shows only sometimes.
+    const lockModule = join(process.cwd(), "dist", "workspace", "lock.js");
+    const racer = `
+      import { existsSync, appendFileSync } from "node:fs";
+      const { acquireLock } = await import(${JSON.stringify(lockModule)});
+      const [cwd, go, record] = process.argv.slice(1);
+      while (!existsSync(go)) {}
+      let lock;
+      try { lock = acquireLock(cwd, "iso"); } catch (error) { appendFileSync(record, "refused " + error.constructor.name + "\\n"); process.exit(0); }
+      appendFileSync(record, "in " + process.pid + "\\n");
+      const until = Date.now() + 150;
+      while (Date.now() < until) {}
+      appendFileSync(record, "out " + process.pid + "\\n");
+      lock.release();
+    `;
+    for (let round = 0; round < 6; round++) {
+      const cwd = dir();
+      mkdirSync(join(cwd, ".canvos"));
+      writeFileSync(join(cwd, LOCK_FILE), JSON.stringify({ pid: spawnSync("true").pid, host: hostname(), command: "iso", started: "x" }));
+      const go = join(cwd, "go");
+      const record = join(cwd, "record");
+      writeFileSync(record, "");
+      const racers = Array.from({ length: 6 }, () =>
+        new Promise<number | null>((resolve) => spawn(process.execPath, ["--input-type=module", "-e", racer, cwd, go, record], { stdio: "inherit" }).on("exit", resolve)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writeFileSync(go, "");
+      expect(await Promise.all(racers)).toEqual([0, 0, 0, 0, 0, 0]);
+      const events = readFileSync(record, "utf8").trim().split("\n");
+      let holders = 0;
+      for (const event of events) {
+        if (event.startsWith("in ")) holders++;
+        if (event.startsWith("out ")) holders--;
+        expect(holders, events.join(", ")).toBeLessThanOrEqual(1);
+        if (event.startsWith("refused ")) expect(event).toBe("refused EnvironmentError");
+      }
+      expect(events.some((e) => e.startsWith("in ")), events.join(", ")).toBe(true);
+      expect(existsSync(join(cwd, LOCK_FILE))).toBe(false);
+    }
+  }, 30_000);
 
   it("treats an unreadable lock as stale", () => {
     const cwd = dir();
