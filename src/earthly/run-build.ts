@@ -352,7 +352,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
 
     reporter.event({ type: "verifying" });
     // Hashing a large ISO takes a while: a signal ends the wait, not only the next check.
-    const verification = await Promise.race([checkOutputs(plan, cwd, outcome), whenAborted(watch.cancelSignal).then(() => undefined)]);
+    const verification = await Promise.race([checkOutputs(plan, cwd, outcome, watch.cancelSignal), whenAborted(watch.cancelSignal).then(() => undefined)]);
     checkpoint();
     if (verification === undefined) throw new InterruptedError(watch.received ?? "SIGINT");
     if (verification.problems.length > 0) {

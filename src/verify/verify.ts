@@ -24,10 +24,13 @@ export interface Verification {
   problems: string[];
 }
 
-/** Streamed: an ISO of several GB never sits in memory. */
-export async function sha256File(path: string): Promise<string> {
+/**
+ * Streamed: an ISO of several GB never sits in memory. `signal` stops the reading itself, so that
+ * a Ctrl-C does not wait for the rest of a large file to be hashed before canvos can exit.
+ */
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) })) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
@@ -37,22 +40,25 @@ export function parseSha256File(text: string): { sum: string; name: string | und
   return m ? { sum: (m[1] ?? "").toLowerCase(), name: m[2] } : undefined;
 }
 
-async function record(cwd: string, path: string): Promise<ArtifactRecord | undefined> {
+async function record(cwd: string, path: string, signal: AbortSignal | undefined): Promise<ArtifactRecord | undefined> {
   try {
     const info = await stat(join(cwd, path));
     if (!info.isFile()) return undefined;
-    return { path, size: info.size, sha256: await sha256File(join(cwd, path)) };
+    return { path, size: info.size, sha256: await sha256File(join(cwd, path), signal) };
   } catch {
     return undefined;
   }
 }
 
-/** Checks everything and lists every problem; does not throw. */
-export async function checkOutputs(plan: BuildPlan, cwd: string, outcome: EarthlyOutcome): Promise<Verification> {
+/**
+ * Checks everything and lists every problem; does not throw. After `signal` fires, what it returns
+ * means nothing: the caller, which fired it, ends the run instead.
+ */
+export async function checkOutputs(plan: BuildPlan, cwd: string, outcome: EarthlyOutcome, signal?: AbortSignal): Promise<Verification> {
   const problems: string[] = [];
   const artifacts: ArtifactRecord[] = [];
   for (const path of plan.artifacts) {
-    const found = await record(cwd, path);
+    const found = await record(cwd, path, signal);
     if (found) artifacts.push(found);
     else problems.push(`${path} is missing`);
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -55,6 +55,18 @@ describe("verification", () => {
     const pushed = await checkOutputs(plan(true), dir, outcome([...allImages, "Pushed image +provider-image as r/ubuntu:k3s-1.27.2-v4.3.2-demo"]));
     expect(pushed.problems).toEqual([]);
     expect(pushed.images[0]).toEqual({ ref: "r/ubuntu:k3s-1.27.2-v4.3.2-demo", pushed: true });
+  });
+
+  it("stops hashing when its signal fires, not at the end of the file", async () => {
+    const dir = workspace({});
+    const huge = join(dir, "huge.iso");
+    // Sparse: no disk, but 64 GiB to read and hash, far beyond the test's time-out.
+    writeFileSync(huge, "");
+    truncateSync(huge, 64 * 1024 ** 3);
+    const abort = new AbortController();
+    const hashing = sha256File(huge, abort.signal);
+    setTimeout(() => abort.abort(), 50);
+    await expect(hashing).rejects.toMatchObject({ name: "AbortError" });
   });
 
   it("hashes by streaming and reads sha256sum's format", async () => {
