@@ -7,12 +7,25 @@ const LF = 0x0a;
 export const MAX_LINE = 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
 
+/**
+ * What must never be cut in two: the secrets to mask downstream, which are found only whole. At a
+ * cut, `mask` runs over the whole carried line first, and the last `overlap` bytes (the longest
+ * secret but one) stay for the next piece: a secret that had begun there is then whole in it.
+ */
+export interface CutGuard {
+  overlap: number;
+  mask(line: Buffer): Buffer;
+}
+
 export class LineSplitter {
   // The start of an unfinished line; a list, so a very long line is not copied again per chunk.
   private carry: Buffer[] = [];
   private carried = 0;
 
-  constructor(private readonly maxLine = MAX_LINE) {}
+  constructor(
+    private readonly maxLine = MAX_LINE,
+    private readonly guard?: CutGuard,
+  ) {}
 
   /**
    * The whole lines completed by `chunk`, each run ending in LF: none, one, or two when a line was
@@ -44,14 +57,24 @@ export class LineSplitter {
 
   /** What is left at the end of the stream, as a line with its LF (empty when nothing is left). */
   end(): Buffer {
-    return this.carried === 0 ? EMPTY : this.cut();
+    return this.carried === 0 ? EMPTY : this.cut(true);
   }
 
-  private cut(): Buffer {
-    const out = Buffer.concat([...this.carry, NEWLINE], this.carried + 1);
-    this.carry = [];
-    this.carried = 0;
-    return out;
+  private cut(final = false): Buffer {
+    // Below maxLine, so that every cut hands something on (a secret as long as a line is absurd).
+    const overlap = final || this.guard === undefined ? 0 : Math.min(this.guard.overlap, this.maxLine - 1);
+    if (overlap === 0) {
+      const out = Buffer.concat([...this.carry, NEWLINE], this.carried + 1);
+      this.carry = [];
+      this.carried = 0;
+      return out;
+    }
+    // Masked whole before it is cut: a secret across the cut point lies wholly inside the line.
+    const line = (this.guard as CutGuard).mask(Buffer.concat(this.carry, this.carried));
+    const at = Math.max(0, line.length - overlap);
+    this.carry = [Buffer.from(line.subarray(at))];
+    this.carried = line.length - at;
+    return Buffer.concat([line.subarray(0, at), NEWLINE], at + 1);
   }
 }
 

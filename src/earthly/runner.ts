@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
 import { earthlyArgs } from "./args.js";
 import { redactBytes } from "./clean-bytes.js";
-import { LineSplitter } from "./line-splitter.js";
+import { LineSplitter, MAX_LINE, type CutGuard } from "./line-splitter.js";
 
 // execa loads when a child is about to start: validate, profile and dry runs never pay for it.
 let execaModule: Promise<typeof import("execa")> | undefined;
@@ -122,9 +122,9 @@ function missingBinary(file: string): EnvironmentError {
  * Hands over a stream's bytes in runs of whole lines, chunk by chunk as the pipe gives them: no
  * string per line, nothing accumulates (a line is cut at MAX_LINE). Resolves at the stream's end.
  */
-function readChunks(stream: Readable | null, deliver: (lines: Buffer) => void | Promise<void>): Promise<void> {
+function readChunks(stream: Readable | null, deliver: (lines: Buffer) => void | Promise<void>, guard: CutGuard | undefined): Promise<void> {
   if (!stream) return Promise.resolve();
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(MAX_LINE, guard);
   return new Promise((resolve) => {
     let done = false;
     const finish = (): void => {
@@ -269,6 +269,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   };
   const redact = (invocation.redact ?? []).filter((v) => v.length >= 3);
   const secrets = redact.map((value) => Buffer.from(value));
+  // A line too long to keep whole is cut, but never inside a secret (line-splitter.ts).
+  const guard: CutGuard | undefined = secrets.length === 0 ? undefined : { overlap: Math.max(...secrets.map((v) => v.length)) - 1, mask: (line) => redactBytes(line, secrets) };
   const deliver =
     (name: StreamName) =>
     (lines: Buffer): void | Promise<void> => {
@@ -292,8 +294,8 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
 
   try {
     const lines = Promise.all([
-      readChunks(child.stdout, deliver("stdout")),
-      readChunks(child.stderr, deliver("stderr")),
+      readChunks(child.stdout, deliver("stdout"), guard),
+      readChunks(child.stderr, deliver("stderr"), guard),
     ]);
     const result = await child;
     exited = true;
