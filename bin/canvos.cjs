@@ -34,8 +34,20 @@ function cacheKey(argv) {
   return name + path;
 }
 
+/** The bundle's name and id; a checkout that was never built gets a way out, not a stack trace. */
+function readMeta() {
+  try {
+    return JSON.parse(readFileSync(join(bundleDir, "meta.json"), "utf8"));
+  } catch (error) {
+    process.stderr.write(`canvos: cannot start: ${join(bundleDir, "meta.json")} is missing or unreadable (${error.code ?? error.message})\n`);
+    process.stderr.write(`  This copy of canvos is not built: run \`npm install\` (or \`npm run build\`) in ${join(__dirname, "..")}\n`);
+    // 3: the environment (here the installation), as README's exit codes say.
+    process.exit(3);
+  }
+}
+
 function load() {
-  const meta = JSON.parse(readFileSync(join(bundleDir, "meta.json"), "utf8"));
+  const meta = readMeta();
   const file = join(bundleDir, meta.main);
   const dir = cacheDir(process.env);
   // Under CANVOS_DEBUG, Node's own loader: stack traces through the source map, no cache.

@@ -42,6 +42,24 @@ describe("the bundle", () => {
     expect(iso.stderr).toContain("canvos iso succeeded");
     expect(iso.exitCode).toBe(0);
   });
+
+  it("says how to build it when it is missing, without a stack trace", async () => {
+    const pkg = workspace("canvos-pkg-");
+    cpSync(join(ROOT, "bin"), join(pkg, "bin"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
+    const run = await execa(process.execPath, [join(pkg, "bin", "canvos.cjs"), "--version"], { cwd: pkg, reject: false, env: { NO_COLOR: "1" } });
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toContain("This copy of canvos is not built: run `npm install` (or `npm run build`)");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("runs under CANVOS_DEBUG through Node's own loader, without touching the cache", async () => {
+    const cwd = argWorkspace();
+    const cache = workspace("canvos-cache-");
+    const run = await canvos(["validate"], { cwd, env: { CANVOS_DEBUG: "1", CANVOS_CACHE_DIR: cache } });
+    expect(run.exitCode).toBe(0);
+    expect(readdirSync(cache)).toEqual([]);
+  });
 });
 
 describe("the code cache", () => {
