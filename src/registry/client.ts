@@ -1,6 +1,7 @@
 // Asks a registry (Docker Registry HTTP API v2) whether an image exists. Handles both ways
-// registries authenticate: a Bearer token from the realm the 401 names (with Basic credentials when
-// there are some, anonymously otherwise), and plain Basic. Credentials never reach a message.
+// registries authenticate: a Bearer token from the realm the 401 names (with Basic credentials or
+// an identity token when there are some, anonymously otherwise), and plain Basic. Credentials never
+// reach a message.
 import { EnvironmentError } from "../errors.js";
 import { findCredentials, type CredentialLookup, type Credentials } from "./credentials.js";
 import { parseImageRef, registryScheme, type ImageRef } from "./reference.js";
@@ -114,14 +115,25 @@ export class RegistryClient {
   private async authorize(response: Response, image: ImageRef): Promise<string | undefined> {
     const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
     const credentials = await this.credentials(image);
-    if (challenge?.scheme === "basic") return credentials ? basic(credentials) : undefined;
+    // An identity token is no password: a registry that asks for Basic cannot take it.
+    if (challenge?.scheme === "basic") return credentials && credentials.identityToken === undefined ? basic(credentials) : undefined;
     if (challenge?.scheme !== "bearer" || challenge.params["realm"] === undefined) return undefined;
     const tokenUrl = new URL(challenge.params["realm"]);
-    if (challenge.params["service"] !== undefined) tokenUrl.searchParams.set("service", challenge.params["service"]);
-    tokenUrl.searchParams.set("scope", challenge.params["scope"] ?? `repository:${image.repository}:pull`);
-    const headers: Record<string, string> = {};
-    if (credentials) headers["Authorization"] = basic(credentials);
-    const tokenResponse = await this.send(tokenUrl.toString(), { method: "GET", headers }, image);
+    const service = challenge.params["service"];
+    const scope = challenge.params["scope"] ?? `repository:${image.repository}:pull`;
+    let tokenResponse: Response;
+    if (credentials?.identityToken !== undefined) {
+      // OAuth2's refresh-token grant, as Docker trades an identity token: a POSTed form, so the
+      // token is in no URL.
+      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credentials.identityToken, client_id: "canvos", scope, ...(service !== undefined ? { service } : {}) });
+      tokenResponse = await this.send(tokenUrl.toString(), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form.toString() }, image);
+    } else {
+      if (service !== undefined) tokenUrl.searchParams.set("service", service);
+      tokenUrl.searchParams.set("scope", scope);
+      const headers: Record<string, string> = {};
+      if (credentials) headers["Authorization"] = basic(credentials);
+      tokenResponse = await this.send(tokenUrl.toString(), { method: "GET", headers }, image);
+    }
     if (tokenResponse.status === 401 || tokenResponse.status === 403) {
       await tokenResponse.body?.cancel().catch(() => undefined);
       throw new EnvironmentError(

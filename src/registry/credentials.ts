@@ -1,6 +1,7 @@
 // Registry credentials the way Docker keeps them: ~/.docker/config.json (or $DOCKER_CONFIG),
-// `auths[host].auth` (base64 user:password), or a credential helper (`credsStore`/`credHelpers`)
-// asked through `docker-credential-<name> get`. Values found here are never printed.
+// `auths[host].auth` (base64 user:password) or `.identitytoken`, or a credential helper
+// (`credsStore`/`credHelpers`) asked through `docker-credential-<name> get`. Values found here are
+// never printed.
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,16 @@ import { DOCKER_HUB } from "./reference.js";
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * An OAuth2 refresh token in place of a password: Docker's `identitytoken` (what `az acr login`
+   * and Docker Desktop's sign-in store), or a helper's answer for the user `<token>`. Traded for an
+   * access token at the registry's token service; never sent as Basic.
+   */
+  identityToken?: string;
 }
+
+/** The user name Docker's credential helpers give with an identity token as the Secret. */
+const TOKEN_USER = "<token>";
 
 export type HelperRunner = (helper: string, host: string, env: NodeJS.ProcessEnv) => Promise<ToolResult>;
 
@@ -73,6 +83,10 @@ export async function findCredentials(registry: string, lookup: CredentialLookup
 
   for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
     if (hostOf(key) !== registry) continue;
+    if (entry.identitytoken !== undefined && entry.identitytoken !== "") {
+      // `auth` then holds at most the user name, which the token service does not need.
+      return { credentials: { username: entry.username ?? "", password: "", identityToken: entry.identitytoken } };
+    }
     if (entry.auth !== undefined && entry.auth !== "") {
       const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
@@ -94,6 +108,7 @@ async function askHelper(helper: string, registry: string, lookup: CredentialLoo
   if (result.exitCode !== 0) return { credentials: undefined };
   try {
     const data = z.object({ Username: z.string(), Secret: z.string() }).parse(JSON.parse(result.stdout));
+    if (data.Username === TOKEN_USER) return { credentials: { username: "", password: "", identityToken: data.Secret } };
     return { credentials: { username: data.Username, password: data.Secret } };
   } catch {
     return { credentials: undefined, warning: `docker-credential-${helper} gave an answer canvos cannot read; asking ${registry} without credentials` };

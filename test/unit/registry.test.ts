@@ -117,6 +117,43 @@ describe("imageExists", () => {
     expect(await imageExists(`${host}/edge/ubuntu:gone`, { env })).toBe(false);
   });
 
+  it("identity token: traded at the realm by a POSTed refresh-token grant, never in a URL or a message", async () => {
+    let realm = "";
+    const forms: URLSearchParams[] = [];
+    const { host, seen } = await serve((req, url) => {
+      if (req.headers.authorization !== "Bearer acc-1") {
+        return { status: 401, headers: { "www-authenticate": `Bearer realm="${realm}",service="acr",scope="repository:edge/ubuntu:pull"` } };
+      }
+      return { status: 200 };
+    });
+    // The token service reads the form body: a second server, as ACR's and Docker Hub's are.
+    const tokens = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const form = new URLSearchParams(body);
+        forms.push(form);
+        const ok = req.method === "POST" && req.headers["content-type"] === "application/x-www-form-urlencoded" && form.get("refresh_token") === "refresh-XYZ";
+        res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+        res.end(ok ? JSON.stringify({ access_token: "acc-1" }) : "");
+      });
+    });
+    servers.push(tokens);
+    await new Promise<void>((resolve) => tokens.listen(0, "127.0.0.1", resolve));
+    realm = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/oauth2/token`;
+    const env = dockerConfig({ auths: { [host]: { auth: b64("00000000-0000-0000-0000-000000000000:"), identitytoken: "refresh-XYZ" } } });
+    expect(await imageExists(`${host}/edge/ubuntu:1`, { env })).toBe(true);
+    expect(Object.fromEntries(forms[0] ?? [])).toEqual({ grant_type: "refresh_token", refresh_token: "refresh-XYZ", client_id: "canvos", scope: "repository:edge/ubuntu:pull", service: "acr" });
+    expect(seen.map((s) => s.auth ?? "-")).toEqual(["-", "Bearer acc-1"]);
+
+    // Refused: the error names the registry, never the token.
+    const refused = dockerConfig({ auths: { [host]: { identitytoken: "refresh-WRONG" } } });
+    const error = (await imageExists(`${host}/edge/ubuntu:1`, { env: refused }).catch((e: unknown) => e)) as EnvironmentError;
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect(error.message).toContain("token service");
+    expect(`${error.message} ${error.hint ?? ""}`).not.toContain("refresh-WRONG");
+  });
+
   it("anonymous token (public repo): no Authorization on the token request; access_token accepted", async () => {
     let realm = "";
     const { host, seen } = await serve((req, url) => {
@@ -171,6 +208,14 @@ describe("Docker credentials", () => {
     expect((await findCredentials("gcr.io", { env, runHelper })).credentials?.username).toBe("gcloud-user");
     expect((await findCredentials("docker.io", { env, runHelper })).credentials?.username).toBe("desktop-user");
     expect(calls).toEqual(["gcloud gcr.io", "desktop https://index.docker.io/v1/"]);
+  });
+
+  it("takes identity tokens from auths and from helpers answering for <token>", async () => {
+    const env = dockerConfig({ auths: { "myreg.azurecr.io": { auth: b64("00000000-0000-0000-0000-000000000000:"), identitytoken: "idt" } } });
+    expect((await findCredentials("myreg.azurecr.io", { env })).credentials).toEqual({ username: "", password: "", identityToken: "idt" });
+    const helperEnv = dockerConfig({ credsStore: "desktop" });
+    const runHelper = async () => ({ exitCode: 0, stdout: JSON.stringify({ Username: "<token>", Secret: "idt-2" }), stderr: "", notFound: false, timedOut: false });
+    expect((await findCredentials("myreg.azurecr.io", { env: helperEnv, runHelper })).credentials).toEqual({ username: "", password: "", identityToken: "idt-2" });
   });
 
   it("a helper missing from PATH is a warning, not a crash", async () => {
