@@ -23,9 +23,9 @@ function cacheDir(env) {
 }
 
 /**
- * Which cache a run uses: a cache holds only the functions that the run which made it compiled, so
- * runs that take different paths keep different caches: one per command (or top-level flag such as
- * --version), apart for a dry run or help, which never reach the build code.
+ * Which cache a run uses. A cache holds only the functions that the run which made it compiled, so
+ * runs that take different paths keep different ones: one per command (or top-level flag such as
+ * --version), and one more for its dry run and its help, which never reach the build code.
  */
 function cacheKey(argv) {
   const first = (argv[0] ?? "").replace(/^--?/, "");

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`, second step: bundle the CLI with esbuild into one CommonJS file,
-// dist/bundle/canvos.cjs, which bin/canvos.cjs compiles with V8's code cache.
+// dist/bundle/canvos-<id>.cjs (named by its content; meta.json names it), which bin/canvos.cjs
+// compiles with V8's code cache.
 //
 // Why one CommonJS file and not ES module chunks: Node 20 can cache the compiled code of a script
 // (vm.Script's cachedData) but not of an ES module, and compiling was the largest part of what

@@ -19,7 +19,7 @@ abstract class CanvosError extends Error {
 
 /** The user's input is wrong (configuration, flags, files it names). Nothing ran. Exit 2. */
 export class ConfigError extends CanvosError {
-  // Named here, not from the class: the bundle does not keep function names (bench/RESULTS.md).
+  // Named here, not from the class: the bundle does not keep function names (scripts/bundle.mjs).
   override readonly name = "ConfigError";
   readonly exitCode = 2;
   readonly problems: readonly Problem[];

@@ -1,6 +1,6 @@
 // canvos's own version, from package.json: the one place both `--version` and the manifest read it.
-// Read at run time (not bundled) so that a release needs no rebuild step to carry it; the path is
-// the same from tsc's dist/config/ and from dist/bundle/, both two levels below the package root.
+// The path is the same from tsc's dist/config/ and from dist/bundle/, both two levels below the
+// package root.
 import { readFileSync } from "node:fs";
 
 let cached: string | undefined;

@@ -343,7 +343,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       recordFailure("failed");
       throw logFailure(buildLogError);
     }
-    // `earthly --version` found no binary: the build's own failure says less.
+    // `earthly --version` found no binary (it went during the run): that says more than any result.
     if (versionError !== undefined) throw versionError;
     if (result.exitCode !== 0) {
       recordFailure("failed");
