@@ -16,6 +16,7 @@
 // every command compared. Rounds alternate the order (A B, then B A) so neither side always runs
 // on a warmer cache. A benchmark is not a test: goals are reported, never asserted.
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import { join, relative } from "node:path";
@@ -27,6 +28,7 @@ const INSTANT = join(HERE, "stand-in", "earthly-instant");
 const STREAM = join(HERE, "stand-in", "earthly-stream.mjs");
 const NODE_FLOOR = join(HERE, "node-floor.mjs");
 const SPAWN_FLOOR = join(HERE, "spawn-floor.cjs");
+const CACHED_FLOOR = join(HERE, "cached-floor.cjs");
 const TIME = "/usr/bin/time";
 
 const { values: opts } = parseArgs({
@@ -77,7 +79,7 @@ async function bundleExecaFloor() {
   const { build } = await import("esbuild");
   const out = join(scratch, "execa-floor.cjs");
   await build({ entryPoints: [join(HERE, "execa-floor.mjs")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: out, logLevel: "warning" });
-  return out;
+  return { file: out, id: createHash("sha256").update(readFileSync(out)).digest("hex").slice(0, 16) };
 }
 /**
  * One run of one command: wall seconds, peak RSS in KiB (the largest process of the tree the
@@ -176,20 +178,30 @@ if (only.has("overhead") || only.has("planning")) {
   // Two more floors: the least a Node.js program that runs the stand-in once pays, with Node's own
   // child_process and with execa (bundled as canvos's is).
   const spawnFloor = { label: "spawn-floor", argv: [process.execPath, SPAWN_FLOOR, INSTANT, "+iso"], shown: "node bench/spawn-floor.cjs earthly-instant +iso", cwd: ws, before: iso.before };
-  const execaFloor = { label: "execa-floor", argv: [process.execPath, await bundleExecaFloor(), INSTANT, "+iso"], shown: "node execa-floor.cjs earthly-instant +iso  (bench/execa-floor.mjs, bundled)", cwd: ws, before: iso.before };
+  const execa = await bundleExecaFloor();
+  const execaFloor = { label: "execa-floor", argv: [process.execPath, execa.file, INSTANT, "+iso"], shown: "node execa-floor.cjs earthly-instant +iso  (bench/execa-floor.mjs, bundled)", cwd: ws, before: iso.before };
+  const execaCached = {
+    label: "execa-floor-cached",
+    argv: [process.execPath, CACHED_FLOOR, execa.file, INSTANT, "+iso"],
+    shown: "node bench/cached-floor.cjs execa-floor.cjs earthly-instant +iso  (the same, through canvos's code cache)",
+    cwd: ws,
+    env: baseEnv({ BENCH_FLOOR_ID: execa.id, BENCH_FLOOR_CACHE: join(scratch, "floor-cache") }),
+    before: iso.before,
+  };
   process.stderr.write(`overhead: canvos iso (instant stand-in) vs node -e 0, ${rounds} rounds `);
-  const results = await compare([floor, spawnFloor, execaFloor, iso, cold], rounds);
+  const results = await compare([floor, spawnFloor, execaFloor, execaCached, iso, cold], rounds);
   const floorRow = row(results[0]);
-  const [spawnRow, execaRow, isoRow, coldRow] = results.slice(1).map((r, i) => row(r, floorRow.wall.median, i === 2 ? "≤ 1.50x" : i === 3 ? "" : "a floor"));
+  const [spawnRow, execaRow, execaCachedRow, isoRow, coldRow] = results.slice(1).map((r, i) => row(r, floorRow.wall.median, i === 3 ? "≤ 1.50x" : i === 4 ? "" : "a floor"));
   overheadMedian = isoRow.wall.median;
   summary.push({ name: "Overhead: `canvos iso` / `node -e 0`", ratio: isoRow.ratio, goal: 1.5 });
   summary.push({ name: "Overhead: `canvos iso` without its code cache / `node -e 0`", ratio: coldRow.ratio });
   summary.push({ name: "Overhead: spawn floor (child_process, one run of the stand-in) / `node -e 0`", ratio: spawnRow.ratio });
   summary.push({ name: "Overhead: execa floor (bundled execa, one run of the stand-in) / `node -e 0`", ratio: execaRow.ratio });
+  summary.push({ name: "Overhead: execa floor with canvos's code cache / `node -e 0`", ratio: execaCachedRow.ratio });
   sections.push({
     title: "1. Overhead",
-    text: "`canvos iso` against a stand-in Earthly that exits at once (`bench/stand-in/earthly-instant`, a shell script that prints the version, writes a valid ISO and .sha256 and the summary lines), against the floor of any Node.js CLI. canvos runs the stand-in twice (the build, and `--version` alongside it), checks the ISO's sum and writes the manifest and the log. It runs as users run it, with the V8 code cache its warm-up run left (bin/canvos.cjs); the row without it (`CANVOS_CACHE_DIR=` empty) is a first run. Two more floors show what running the stand-in once costs any Node.js program: with Node's child_process (`bench/spawn-floor.cjs`), and with execa, which canvos runs Earthly through (`bench/execa-floor.mjs`, bundled by esbuild into one CommonJS file first, as canvos's code is).",
-    rows: [floorRow, spawnRow, execaRow, isoRow, coldRow],
+    text: "`canvos iso` against a stand-in Earthly that exits at once (`bench/stand-in/earthly-instant`, a shell script that prints the version, writes a valid ISO and .sha256 and the summary lines), against the floor of any Node.js CLI. canvos runs the stand-in twice (the build, and `--version` alongside it), checks the ISO's sum and writes the manifest and the log. It runs as users run it, with the V8 code cache its warm-up run left (bin/canvos.cjs); the row without it (`CANVOS_CACHE_DIR=` empty) is a first run. More floors show what running the stand-in once costs any Node.js program: with Node's child_process (`bench/spawn-floor.cjs`), and with execa, which canvos runs Earthly through (`bench/execa-floor.mjs`, bundled by esbuild into one CommonJS file first, as canvos's code is; run once as it is and once through canvos's own code-cache loader, `bench/cached-floor.cjs`).",
+    rows: [floorRow, spawnRow, execaRow, execaCachedRow, isoRow, coldRow],
   });
 }
 
