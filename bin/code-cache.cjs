@@ -8,6 +8,9 @@ const { createRequire } = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
 
+/** The same wrapper Node puts around a CommonJS file; its length shifts every offset V8 reports. */
+const WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) {";
+
 /**
  * The exports of `file`, compiled with the cache `<dir>/<id>-<V8>-<arch>-<key>.v8`. `id` must change
  * with the file's content: V8 checks only a cached script's length.
@@ -20,9 +23,9 @@ function loadWithCache({ file, id, dir, key }) {
   } catch {
     cachedData = undefined;
   }
-  // The same wrapper Node puts around a CommonJS file. Read as latin1, which an esbuild bundle is
-  // (it escapes every non-ASCII character): Node 20 decodes that at a third of UTF-8's cost.
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "latin1")}\n})`;
+  // Read as latin1, which an esbuild bundle is (it escapes every non-ASCII character): Node 20
+  // decodes that at a third of UTF-8's cost.
+  const source = `${WRAPPER_HEAD}${readFileSync(file, "latin1")}\n})`;
   const script = new vm.Script(source, { filename: file, cachedData });
   const loaded = { exports: {} };
   script.runInThisContext().call(loaded.exports, loaded.exports, createRequire(file), loaded, file, dirname(file));
@@ -55,4 +58,4 @@ function saveCache(dir, cacheFile, id, script) {
   }
 }
 
-module.exports = { loadWithCache };
+module.exports = { loadWithCache, WRAPPER_HEAD };

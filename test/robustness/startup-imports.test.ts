@@ -1,18 +1,20 @@
 // `canvos --help` and `--version` must stay fast (bench/RESULTS.md, start-up), and every command
-// loads only the packages it uses: zod, execa, yaml and ora cost more start-up than all of canvos's
-// own code. Checked on tsc's dist/, whose modules are the source's one for one:
-// - statically: the entry point's static imports reach commander and nothing heavier (a dynamic
-//   import() is the lazy path this test asks for);
-// - by running commands with a loader hook (test/support/trace-loads.mjs) that records every module
-//   loaded (packages show as node_modules/ paths).
-// The bundle bin/canvos.cjs runs keeps that laziness by construction (esbuild runs a module reached
-// only through import() on first use); test/robustness/bundle.test.ts checks the bundle itself.
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+// runs only the packages it uses: zod, execa, yaml and ora cost more start-up than all of canvos's
+// own code. Checked three ways:
+// - statically, on tsc's dist/: the entry point's static imports reach commander and nothing
+//   heavier (a dynamic import() is the lazy path this test asks for);
+// - by running tsc's dist/ with a loader hook (test/support/trace-loads.mjs) that records every
+//   module loaded (packages show as node_modules/ paths);
+// - by running the bundle bin/canvos.cjs loads with V8's coverage on: which of its functions ran,
+//   mapped to the module each sits in by esbuild's `// node_modules/...` markers. The bundle holds
+//   every module, but one reached only through import() runs on first use, or not at all.
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { ROOT, workspace } from "../support/cli.js";
+import { CANVOS, ROOT, workspace } from "../support/cli.js";
 
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?:[^'"]*?\s+from\s+)?["']([^"']+)["'];?\s*$/gm;
 
@@ -53,8 +55,51 @@ const TRACE = fileURLToPath(new URL("../support/trace-loads.mjs", import.meta.ur
 const INSTANT_EARTHLY = join(ROOT, "bench", "stand-in", "earthly-instant");
 const packageOf = (path: string): string | undefined => path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1];
 
-/** The packages one run of canvos (tsc's dist/) loaded, and its exit code. */
-async function packagesLoaded(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<{ packages: string[]; exitCode: number | undefined }> {
+type Build = "tsc" | "bundle";
+interface Used {
+  packages: string[];
+  exitCode: number | undefined;
+}
+
+/** The packages whose code one run of canvos ran, and its exit code. */
+function packagesUsed(build: Build, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Used> {
+  return build === "tsc" ? packagesLoaded(args, cwd, env) : packagesRun(args, cwd, env);
+}
+
+const { WRAPPER_HEAD } = createRequire(import.meta.url)(join(ROOT, "bin", "code-cache.cjs")) as { WRAPPER_HEAD: string };
+
+async function packagesRun(args: readonly string[], cwd: string, env: Record<string, string>): Promise<Used> {
+  const coverage = join(cwd, ".coverage");
+  const result = await execa(process.execPath, [CANVOS, ...args], {
+    cwd,
+    // Through the code-cache loader (its own cache folder): offsets are then the wrapped script's.
+    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], NO_COLOR: "1", NODE_V8_COVERAGE: coverage, CANVOS_CACHE_DIR: join(cwd, ".cache"), ...env },
+    extendEnv: false,
+    reject: false,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const packages = new Set<string>();
+  for (const name of readdirSync(coverage)) {
+    const report = JSON.parse(readFileSync(join(coverage, name), "utf8")) as { result: Array<{ url: string; functions: Array<{ ranges: Array<{ startOffset: number; count: number }> }> }> };
+    const bundle = report.result.find((r) => /\/dist\/bundle\/canvos-[0-9a-f]+\.cjs$/.test(r.url));
+    if (!bundle) continue;
+    const source = readFileSync(fileURLToPath(bundle.url), "latin1");
+    const markers = [...source.matchAll(/^\/\/ (node_modules\/\S+|src\/\S+)$/gm)].map((m) => ({ at: m.index ?? 0, path: m[1] ?? "" }));
+    const moduleAt = (offset: number): string | undefined => markers.findLast((m) => m.at <= offset)?.path;
+    for (const fn of bundle.functions) {
+      const range = fn.ranges[0];
+      // The wrapper itself (offset 0) ran, of course; esbuild's helpers sit before any marker.
+      if (range === undefined || range.count === 0 || range.startOffset === 0) continue;
+      const name = packageOf(moduleAt(range.startOffset - WRAPPER_HEAD.length) ?? "");
+      if (name) packages.add(name);
+    }
+  }
+  expect(packages.size, `no coverage of the bundle for ${args.join(" ")}: ${String(result.stderr)}`).toBeGreaterThan(0);
+  return { packages: [...packages].sort(), exitCode: result.exitCode };
+}
+
+/** The packages one run of tsc's dist/ loaded, and its exit code. */
+async function packagesLoaded(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Used> {
   const traceFile = join(cwd, ".loads");
   writeFileSync(traceFile, "");
   // dist/cli/main.js exports main(). After -e, "--" keeps node from taking --help and --version
@@ -84,18 +129,18 @@ function argOnly(): string {
   return dir;
 }
 
-describe("what each command loads", () => {
+describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (build) => {
   it("--help and --version load commander and no other package", async () => {
     const cwd = argOnly();
     for (const args of [["--help"], ["--version"], ["iso", "--help"]]) {
-      const run = await packagesLoaded(args, cwd);
+      const run = await packagesUsed(build, args, cwd);
       expect(run.exitCode, args.join(" ")).toBe(0);
       expect(run.packages, args.join(" ")).toEqual(["commander"]);
     }
   });
 
   it("validate without user-data or spectro-luet-auth.yaml loads no yaml, execa or ora", async () => {
-    const run = await packagesLoaded(["validate"], argOnly());
+    const run = await packagesUsed(build, ["validate"], argOnly());
     expect(run.exitCode).toBe(0);
     expect(run.packages).toEqual(["commander", "zod"]);
   });
@@ -103,7 +148,7 @@ describe("what each command loads", () => {
   it("validate with a user-data file loads yaml to check it", async () => {
     const cwd = argOnly();
     writeFileSync(join(cwd, "user-data"), "#cloud-config\nstylus:\n  site:\n    name: demo\n");
-    const run = await packagesLoaded(["validate"], cwd);
+    const run = await packagesUsed(build, ["validate"], cwd);
     expect(run.exitCode).toBe(0);
     expect(run.packages).toContain("yaml");
   });
@@ -111,7 +156,7 @@ describe("what each command loads", () => {
   it("profile and a dry run start no process, so they load no execa", async () => {
     const cwd = argOnly();
     for (const args of [["profile"], ["iso", "--dry-run", "--json"]]) {
-      const run = await packagesLoaded(args, cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
+      const run = await packagesUsed(build, args, cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
       expect(run.exitCode, args.join(" ")).toBe(0);
       expect(run.packages, args.join(" ")).toEqual(["commander", "zod"]);
     }
@@ -120,7 +165,7 @@ describe("what each command loads", () => {
   it("a build whose stderr is no terminal loads execa, not ora", async () => {
     const cwd = argOnly();
     chmodSync(INSTANT_EARTHLY, 0o755);
-    const run = await packagesLoaded(["iso"], cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
+    const run = await packagesUsed(build, ["iso"], cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
     expect(run.exitCode).toBe(0);
     expect(run.packages).toContain("execa");
     expect(run.packages).not.toContain("ora");
