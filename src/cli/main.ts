@@ -31,7 +31,22 @@ Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usa
   return program;
 }
 
+/**
+ * A reader that went away (`canvos versions | head -1`, a pager quit early) is no error of canvos's:
+ * what it did not read is lost to it alone. Without this, the first write after it left threw
+ * EPIPE as an uncaught exception: a stack trace, exit 1, and a build cut off mid-way with its log
+ * empty. Now the run goes on, its log and manifest keep everything, and its exit code is its own.
+ */
+function ignoreClosedReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
+  ignoreClosedReaders();
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     // What commander prints for it, without building every command first.
     process.stdout.write(`${canvosVersion()}\n`);
