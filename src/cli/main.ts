@@ -3,6 +3,8 @@
 // renderer loads when there is an error to render.
 import { Command, CommanderError } from "commander";
 import { commands } from "../commands/index.js";
+import { EnvironmentError } from "../errors.js";
+import { fsReason } from "../workspace/fs-errors.js";
 import { canvosVersion } from "../config/package-version.js";
 
 export function buildProgram(): Command {
@@ -32,25 +34,40 @@ Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usa
 }
 
 /**
- * A reader that went away (`canvos versions | head -1`, a pager quit early) is no error of canvos's:
- * what it did not read is lost to it alone. Without this, the first write after it left threw
- * EPIPE as an uncaught exception: a stack trace, exit 1, and a build cut off mid-way with its log
- * empty. Now the run goes on, its log and manifest keep everything, and its exit code is its own.
+ * Output that cannot be written. A reader that went away (`canvos versions | head -1`, a pager
+ * quit early) is no error of canvos's: what it did not read is lost to it alone, and the run goes
+ * on, its log and manifest keeping everything. Any other failure (`> profile.yaml` on a full disk)
+ * lost what the user asked for: exit 3 and say why, not a success. Before, both threw from the
+ * stream as uncaught exceptions: a stack trace, exit 1, and a build cut off at its first line.
  */
-function ignoreClosedReaders(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
-    });
-  }
+let outputFailure: EnvironmentError | undefined;
+let finished = false;
+
+function watchOutput(): void {
+  const onError = (name: string) => (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || outputFailure !== undefined) return;
+    outputFailure = new EnvironmentError(`cannot write to ${name}: ${fsReason(error)}`, "free space where the output goes, or send it elsewhere");
+    // After main() ended (the failed write was its last), reported here; otherwise by main().
+    if (finished && (process.exitCode === undefined || process.exitCode === 0)) void reportOutputFailure();
+  };
+  process.stdout.on("error", onError("standard output"));
+  process.stderr.on("error", onError("standard error"));
+}
+
+async function reportOutputFailure(): Promise<number> {
+  const { handleError } = await import("./handle-error.js");
+  const code = handleError(outputFailure);
+  process.exitCode = code;
+  return code;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  ignoreClosedReaders();
+  watchOutput();
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     // What commander prints for it, without building every command first.
     process.stdout.write(`${canvosVersion()}\n`);
     process.exitCode = 0;
+    finished = true;
     return;
   }
   const program = buildProgram();
@@ -67,4 +84,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   process.exitCode = code;
+  finished = true;
+  if (code === 0 && outputFailure !== undefined) await reportOutputFailure();
 }
