@@ -1,7 +1,7 @@
 // bin/canvos.cjs: the bundle it loads is self-contained, and its V8 code cache is only ever an
 // optimisation: written after a successful run, taken by the next, and a missing, corrupt,
 // foreign or unwritable cache changes nothing a user sees.
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -41,6 +41,14 @@ describe("the bundle", () => {
     const iso = await run(["iso"]);
     expect(iso.stderr).toContain("canvos iso succeeded");
     expect(iso.exitCode).toBe(0);
+  });
+
+  it("runs through a symbolic link, as npm installs its bin", async () => {
+    const dir = workspace("canvos-link-");
+    symlinkSync(join(ROOT, "bin", "canvos.cjs"), join(dir, "canvos"));
+    const run = await execa(join(dir, "canvos"), ["--version"], { cwd: dir, reject: false, env: { PATH: process.env["PATH"], CANVOS_CACHE_DIR: "" }, extendEnv: false });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("says how to build it when it is missing, without a stack trace", async () => {
