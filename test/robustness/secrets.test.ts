@@ -1,8 +1,9 @@
 // No secret value leaves canvos: a matrix of runs (validate, dry runs, --json, real builds, a
 // failing build, --verbose, the docker runner) with a proxy password in HTTP_PROXY (environment)
 // and HTTPS_PROXY (.arg), a luet registry password in spectro-luet-auth.yaml and a `--secret`, then
-// a scan of every channel: stdout, stderr, every file canvos wrote under build/ (logs, manifest),
-// and the argv of every child (a recording `earthly` wrapper, and the docker stand-in's log).
+// a scan of every channel: stdout, stderr, every file canvos wrote under build/ (logs, manifest) and
+// .canvos/, its code cache, and the argv of every child (a recording `earthly` wrapper, and the
+// docker stand-in's log).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +79,7 @@ function scan(run: string, channel: string, text: string, into: Finding[]): void
 }
 
 const findings: Finding[] = [];
+let cachesScanned = 0;
 const exitCodes = new Map<string, { code: number | undefined; stderr: string }>();
 
 async function runCase(c: Case, index: number): Promise<void> {
@@ -100,6 +102,7 @@ async function runCase(c: Case, index: number): Promise<void> {
       HTTP_PROXY: `http://proxyuser:${SECRETS.httpProxyPassword}@proxy.example:3128`,
       MY_TOKEN: SECRETS.buildSecret,
       FAKE_DOCKER_LOG: dockerLog,
+      CANVOS_CACHE_DIR: join(side, "cache"),
       ...c.env,
     },
   });
@@ -107,6 +110,13 @@ async function runCase(c: Case, index: number): Promise<void> {
   scan(c.name, "stdout", String(r.stdout), findings);
   scan(c.name, "stderr", String(r.stderr), findings);
   for (const file of filesUnder(join(cwd, "build"))) scan(c.name, file.slice(cwd.length + 1), readFileSync(file, "utf8"), findings);
+  // What canvos leaves in .canvos/ after the run, and its code cache (bytes: compiled code and the
+  // strings it holds, never a run's values).
+  for (const file of filesUnder(join(cwd, ".canvos"))) scan(c.name, file.slice(cwd.length + 1), readFileSync(file, "latin1"), findings);
+  for (const file of filesUnder(join(side, "cache"))) {
+    cachesScanned++;
+    scan(c.name, `code cache ${file.slice(side.length + 1)}`, readFileSync(file, "latin1"), findings);
+  }
   for (const line of readText(argvLog).split("\n").filter(Boolean)) scan(c.name, "argv of earthly", line, findings);
   for (const line of readText(dockerLog).split("\n").filter(Boolean)) {
     // The stand-in docker also logs the values of `-e NAME` variables: that is the environment,
@@ -137,6 +147,8 @@ describe("no secret value in any output channel", () => {
       const got = exitCodes.get(c.name);
       expect(got?.code, `${c.name}\n${got?.stderr}`).toBe(expected);
     }
+    // Every run that succeeded left a code cache, and each was scanned.
+    expect(cachesScanned).toBe(CASES.length - 1);
   });
 
   it("stdout, stderr, the log, the manifest and --json hold none (proxy passwords, luet password, --secret)", () => {
