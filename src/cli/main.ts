@@ -54,11 +54,9 @@ function watchOutput(): void {
   process.stderr.on("error", onError("standard error"));
 }
 
-async function reportOutputFailure(): Promise<number> {
+async function reportOutputFailure(): Promise<void> {
   const { handleError } = await import("./handle-error.js");
-  const code = handleError(outputFailure);
-  process.exitCode = code;
-  return code;
+  process.exitCode = handleError(outputFailure);
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

@@ -3,7 +3,8 @@
 // uncaught (stack trace, exit 1), and a build died at its first progress line with an empty log.
 // The reader here closes its end before canvos writes anything, so every write meets a closed
 // pipe. Output that is lost otherwise (a full disk under `> profile.yaml`) is exit 3, said plainly.
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -59,14 +60,19 @@ describe("standard output on a full disk", () => {
   it("is exit 3 with the reason, for a listing and for a build whose profile snippet is lost", async () => {
     const cwd = workspace();
     writeArg(cwd, "CUSTOM_TAG=demo\n");
-    const run = (args: string[]) =>
-      execa(process.execPath, [CANVOS, ...args], { cwd, env: { PATH: pathWithFake(), HOME: process.env["HOME"], NO_COLOR: "1" }, extendEnv: false, reject: false, stdout: openSync("/dev/full", "w") });
+    // canvos's own stdout is /dev/full (an fd of its own, not a pipe that execa would write on).
+    const full = openSync("/dev/full", "w");
+    const run = (args: string[]) => {
+      const result = spawnSync(process.execPath, [CANVOS, ...args], { cwd, env: { PATH: pathWithFake(), HOME: process.env["HOME"], NO_COLOR: "1" }, stdio: ["ignore", full, "pipe"], encoding: "utf8" });
+      return { exitCode: result.status, stderr: result.stderr };
+    };
     for (const args of [["versions"], ["--version"], ["provider", "--k8s-version", "1.27.2"]]) {
-      const result = await run(args);
+      const result = run(args);
       expect(result.exitCode, args.join(" ")).toBe(3);
       expect(result.stderr, args.join(" ")).toContain("canvos: cannot write to standard output: no space left on the device (ENOSPC)");
       expect(result.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
     }
+    closeSync(full);
     // The build itself succeeded, and its record says so; only its output to the user was lost.
     expect(JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8"))).toMatchObject({ status: "succeeded" });
   });
