@@ -29,15 +29,25 @@ export class ConfigError extends CanvosError {
   }
 }
 
+/** A place in a file, 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number | undefined;
+}
+
 /** The build ran and failed, or what it made is missing or wrong. Exit 1. */
 export class BuildError extends CanvosError {
   override readonly name = "BuildError";
   readonly exitCode = 1;
   /** Extra lines (failing target, command, last log lines, log path) for the summary. */
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], hint?: string) {
+  /** Where the build failed (the Earthfile's line), when Earthly said. */
+  readonly location: SourceLocation | undefined;
+  constructor(message: string, details: readonly string[] = [], hint?: string, location?: SourceLocation) {
     super(message, hint);
     this.details = details;
+    this.location = location;
   }
 }
 

@@ -1,5 +1,6 @@
 // The one place that turns an error into words on stderr and an exit code.
 import { isCanvosError, ConfigError, BuildError, type Problem } from "../errors.js";
+import { annotation, annotationsWanted, problemAnnotation } from "../report/annotations.js";
 import { style } from "../report/style.js";
 
 /** Exit codes, documented in the README. */
@@ -11,9 +12,11 @@ export const EXIT = {
   internal: 70,
 } as const;
 
+/** One problem, compiler style; in a GitHub workflow followed by its annotation. */
 export function formatProblem(problem: Problem): string {
   const label = problem.severity === "error" ? style.red("error") : style.yellow("warning");
-  return `${problem.where}: ${label}: ${problem.message}`;
+  const line = `${problem.where}: ${label}: ${problem.message}`;
+  return annotationsWanted() ? `${line}\n${problemAnnotation(problem)}` : line;
 }
 
 export function handleError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
@@ -27,6 +30,11 @@ export function handleError(error: unknown, stderr: NodeJS.WritableStream = proc
     }
     if (error instanceof BuildError) lines.push(...error.details.map((d) => `  ${d}`));
     if (error.hint) lines.push(`  ${style.dim("hint:")} ${error.hint}`);
+    // The problems carry their own annotations; any other error gets one, on the Earthfile's line
+    // when the build said where it failed.
+    if (annotationsWanted() && !(error instanceof ConfigError && error.problems.length > 0)) {
+      lines.push(annotation("error", error.hint ? `${error.message}\nhint: ${error.hint}` : error.message, { at: error instanceof BuildError ? error.location : undefined, title: "canvos" }));
+    }
     stderr.write(lines.join("\n") + "\n");
     return error.exitCode;
   }

@@ -10,6 +10,7 @@ import { BuildError, ConfigError, EnvironmentError, InterruptedError } from "../
 import { createPlan, planJson, renderPlan, type BuildPlan } from "../plan/plan.js";
 import { profileFields, renderProfile } from "../plan/profile.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
+import { locationOf } from "../report/annotations.js";
 import { createReporter } from "../report/reporter.js";
 import { checkOutputs, type Verification } from "../verify/verify.js";
 import { acquireLock } from "../workspace/lock.js";
@@ -135,7 +136,7 @@ export function failureError(exitCode: number | undefined, outcome: EarthlyOutco
   else if (exitCode === 255) hint = "exit 255 usually means QEMU/binfmt is missing for a foreign --platform (ARCH differs from this machine)";
   else if (exitCode === 7) hint = "BuildKit crashed: look at `docker logs earthly-buildkitd`, then run again";
   const how = exitCode === undefined ? "was killed" : `exited with code ${exitCode}`;
-  return new BuildError(`the build failed in ${target} (Earthly ${how})`, details, hint);
+  return new BuildError(`the build failed in ${target} (Earthly ${how})`, details, hint, outcome.location !== undefined ? locationOf(outcome.location) : undefined);
 }
 
 /** Unwritable build/: the user's to fix (a file named build, a read-only mount), said before Earthly starts. */

@@ -2,6 +2,7 @@
 import { cleanLine } from "../earthly/output.js";
 import type { BuildEvent, BuildSummary, Reporter } from "../earthly/events.js";
 import type { StreamName } from "../earthly/runner.js";
+import { annotation, annotationsWanted } from "./annotations.js";
 import { noPaint, renderSummary } from "./summary.js";
 
 export class PlainReporter implements Reporter {
@@ -23,6 +24,7 @@ export class PlainReporter implements Reporter {
         break;
       case "warning":
         this.say(`warning: ${event.message}`);
+        if (annotationsWanted()) this.out.write(`${annotation("warning", event.message, { title: "canvos" })}\n`);
         break;
       case "phase":
         this.say(`phase: ${event.phase}`);

@@ -1,5 +1,6 @@
 // The end-of-run summary, shared by both reporters (they differ only in colour).
 import type { BuildSummary } from "../earthly/events.js";
+import { annotation, annotationsWanted } from "./annotations.js";
 
 export interface Paint {
   green(s: string): string;
@@ -49,7 +50,9 @@ export function renderSummary(summary: BuildSummary, paint: Paint = noPaint): st
   // Only images that went to IMAGE_REGISTRY vanish; the local installer and base images do not.
   const inRegistry = summary.images.some((i) => i.ref.startsWith(`${summary.registry}/`));
   if (inRegistry && isEphemeralRegistry(summary.registry)) {
-    lines.push(paint.yellow("warning: IMAGE_REGISTRY is ttl.sh, an anonymous registry that deletes images after 24 h; set IMAGE_REGISTRY to keep them"));
+    const warning = "IMAGE_REGISTRY is ttl.sh, an anonymous registry that deletes images after 24 h; set IMAGE_REGISTRY to keep them";
+    lines.push(paint.yellow(`warning: ${warning}`));
+    if (annotationsWanted()) lines.push(annotation("warning", warning, { title: "canvos" }));
   }
   return lines.join("\n") + "\n";
 }
