@@ -36,6 +36,13 @@ export interface SourceLocation {
   column?: number | undefined;
 }
 
+/** `.arg:7`, `user-data:3` → a file and line; flags (`--ARCH`) and parameter names are none. */
+export function locationOf(where: string): SourceLocation | undefined {
+  const m = /^([^-\s][^:]*):(\d+)(?::(\d+))?$/.exec(where);
+  if (!m) return undefined;
+  return { file: m[1] ?? "", line: Number(m[2]), column: m[3] !== undefined ? Number(m[3]) : undefined };
+}
+
 /** The build ran and failed, or what it made is missing or wrong. Exit 1. */
 export class BuildError extends CanvosError {
   override readonly name = "BuildError";

@@ -3,7 +3,7 @@
 // on the file and line in the run summary and the pull request, instead of only in the log.
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 import { relative, resolve } from "node:path";
-import type { Problem, SourceLocation } from "../errors.js";
+import { locationOf, type Problem, type SourceLocation } from "../errors.js";
 
 export const annotationsWanted = (env: NodeJS.ProcessEnv = process.env): boolean => env["GITHUB_ACTIONS"] === "true";
 
@@ -26,13 +26,6 @@ export function annotation(kind: "error" | "warning", message: string, options: 
   }
   if (options.title !== undefined) props.push(`title=${escapeProperty(options.title)}`);
   return `::${kind}${props.length > 0 ? ` ${props.join(",")}` : ""}::${escapeData(message)}`;
-}
-
-/** `.arg:7`, `user-data:3` → a file and line; flags (`--ARCH`) and parameter names are none. */
-export function locationOf(where: string): SourceLocation | undefined {
-  const m = /^([^-\s][^:]*):(\d+)(?::(\d+))?$/.exec(where);
-  if (!m) return undefined;
-  return { file: m[1] ?? "", line: Number(m[2]), column: m[3] !== undefined ? Number(m[3]) : undefined };
 }
 
 /** A configuration problem: on its file and line when it has them, titled with where it was found otherwise. */

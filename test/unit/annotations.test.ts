@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { annotation, annotationsWanted, locationOf, problemAnnotation } from "../../src/report/annotations.js";
+import { locationOf } from "../../src/errors.js";
+import { annotation, annotationsWanted, problemAnnotation } from "../../src/report/annotations.js";
 
 const env = { GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: "/repo" };
 
