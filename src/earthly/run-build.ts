@@ -189,21 +189,14 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   let log: LogFile | undefined;
   let earthlyVersionLine: string | undefined;
   let versionCheck: Promise<unknown> = Promise.resolve(undefined);
-  // The build log may fail under a full disk. LogFile.write() records the first failure in
-  // LogFile.error and no longer throws (the log-file rewrite); a throw from an older LogFile is
-  // kept the same way, so both end in the same clear error.
-  let logThrew: Error | undefined;
-  const logError = (): Error | undefined => logThrew ?? (log as (LogFile & { error?: Error | undefined }) | undefined)?.error;
-  // Stops Earthly through the runner's own stop path when canvos cannot go on (its log failed).
+  // The build log may fail under a full disk: LogFile never throws, it keeps its first failure in
+  // `error` and writes nothing more. Earthly is then stopped through the runner's own stop path
+  // (canvos cannot go on without its log), and the run ends in one clear error.
   const stopEarthly = new AbortController();
   const writeLog = (line: string): void => {
-    if (log === undefined || logError() !== undefined) return;
-    try {
-      log.write(line);
-    } catch (error) {
-      logThrew = error instanceof Error ? error : new Error(String(error));
-    }
-    if (logError() !== undefined) stopEarthly.abort();
+    if (log === undefined || log.error !== undefined) return;
+    log.write(line);
+    if (log.error !== undefined) stopEarthly.abort();
   };
   const logFailure = (error: Error): EnvironmentError =>
     new EnvironmentError(`cannot write the build log ${join(cwd, logPath)}: ${fsReason(error)}`, "free space on the disk that holds build/ (or make it writable), then run again");
@@ -271,7 +264,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     // Proxy passwords travel in the arg file, but a build step may still print them.
     const redact = [...runner.redact, ...sensitiveParts(plan.buildArgs)];
     const strategy = prepared.kind === "docker" ? runner.strategy : context.strategy;
-    const earlyLogError = logError();
+    const earlyLogError = log.error;
     if (earlyLogError !== undefined) throw logFailure(earlyLogError);
 
     const providerRefs = new Set(plan.images.filter((i) => i.kind === "provider").map((i) => i.ref));
@@ -291,9 +284,9 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
         // for the log and a plain --verbose; the tracker decodes only lines that can matter.
         onOutput(stream, raw) {
           const clean = cleanLines(raw, !reporter.rawOutput);
-          if (log !== undefined && logError() === undefined) {
+          if (log !== undefined && log.error === undefined) {
             log.writeBytes(clean);
-            if (logError() !== undefined) stopEarthly.abort();
+            if (log.error !== undefined) stopEarthly.abort();
           }
           const behind = reporter.output(stream, raw, clean);
           const watchSaves = doneRefs.size < providerRefs.size ? "SAVE IMAGE" : undefined;
@@ -338,7 +331,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       throw new InterruptedError(result.interruptedBy);
     }
     // The log failed mid-build: Earthly was stopped, whatever it exited with means nothing now.
-    const buildLogError = logError();
+    const buildLogError = log.error;
     if (buildLogError !== undefined) {
       recordFailure("failed");
       throw logFailure(buildLogError);
@@ -351,10 +344,9 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     }
 
     reporter.event({ type: "verifying" });
-    // Hashing a large ISO takes a while: a signal ends the wait, not only the next check.
-    const verification = await Promise.race([checkOutputs(plan, cwd, outcome, watch.cancelSignal), whenAborted(watch.cancelSignal).then(() => undefined)]);
+    // Hashing a large ISO takes a while: a signal stops the hashing itself, and the run ends here.
+    const verification = await checkOutputs(plan, cwd, outcome, watch.cancelSignal);
     checkpoint();
-    if (verification === undefined) throw new InterruptedError(watch.received ?? "SIGINT");
     if (verification.problems.length > 0) {
       recordFailure("failed", verification);
       throw new BuildError(
@@ -390,12 +382,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       }
     }
     // The last buffered lines reach the disk before success is claimed: a full disk fails the run.
-    try {
-      log.close();
-    } catch (error) {
-      logThrew ??= error instanceof Error ? error : new Error(String(error));
-    }
-    const finalLogError = logError();
+    log.close();
+    const finalLogError = log.error;
     if (finalLogError !== undefined) {
       recordFailure("failed", verification);
       throw logFailure(finalLogError);
@@ -429,11 +417,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     // The BuildKit helper goes after success, failure and Ctrl-C alike.
     await runner?.stop();
     reporter.stop();
-    try {
-      log?.close();
-    } catch {
-      // The log's failure was reported already (or the run failed for another reason first).
-    }
+    // Safe twice, and never throws: a failure was reported already (or the run failed first).
+    log?.close();
     lock.release();
     watch.dispose();
   }
