@@ -352,24 +352,11 @@ function cancelGroupOnAbort(child: ResultPromise, cancel: AbortSignal | undefine
 
 /** `earthly --version`'s line, or undefined when it cannot be had (or `cancel` fired). */
 export async function earthlyVersion(invocation: EarthlyInvocation, cancel?: AbortSignal): Promise<string | undefined> {
-  const { execa } = await loadExeca();
-  const child = execa(invocation.file, [...invocation.args], {
-    cwd: invocation.cwd,
-    env: invocation.env,
-    extendEnv: false,
-    stdin: "ignore",
-    reject: false,
-    timeout: 20_000,
-    maxBuffer: 64 * 1024,
-    detached: cancel !== undefined,
-  });
-  const release = cancelGroupOnAbort(child, cancel);
-  const result = await child.finally(release);
-  if (cancel?.aborted === true) return undefined;
-  if (result.failed && result.exitCode === undefined && result.code === "ENOENT") throw missingBinary(invocation.file);
+  const result = await runTool(invocation.file, invocation.args, { env: invocation.env, cwd: invocation.cwd, timeoutMs: 20_000, cancelSignal: cancel });
+  if (result.canceled === true) return undefined;
+  if (result.notFound) throw missingBinary(invocation.file);
   if (result.exitCode !== 0) return undefined;
-  const line = String(result.stdout).split(/\r?\n/).find((l) => l.trim() !== "");
-  return line?.trim();
+  return result.stdout.split(/\r?\n/).find((l) => l.trim() !== "")?.trim();
 }
 
 export interface ToolResult {
