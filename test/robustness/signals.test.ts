@@ -1,6 +1,6 @@
-// Ctrl-C and SIGTERM at random moments of a real run against the stand-in Earthly: before Earthly
-// starts (canvos waits on `earthly --version`), while Earthly streams, and while canvos verifies a
-// large ISO. Whatever the moment: exit 130/143, Earthly got the signal if it was running, no
+// Ctrl-C and SIGTERM at random moments of a real run against the stand-in Earthly: while
+// `earthly --version` hangs (it runs alongside the build), while Earthly streams, and while canvos
+// verifies a large ISO. Whatever the moment: exit 130/143, Earthly got the signal if it was running, no
 // process of the run is left, the workspace lock is free for the next run, the log is on disk and
 // nobody holds it open. Random moments are drawn by fast-check, so a failure prints its seed.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -35,8 +35,8 @@ async function interrupt(phase: Phase, signal: Signal, command: "iso" | "build-a
   writeArg(cwd, "CUSTOM_TAG=demo\n");
   const started = join(cwd, "..", `${cwd.split("/").pop()}-version-started`);
   const pidfile = join(cwd, "..", `${cwd.split("/").pop()}-pids`);
-  // `earthly --version` marks that it runs, then waits: canvos is between "lock taken, log open"
-  // and "Earthly's build started".
+  // `earthly --version` marks that it runs, then waits: the signal finds it and the build running
+  // side by side (phase "before-earthly": before canvos has Earthly's version).
   // Its own folder: in the shared tmpdir, parallel tests overwrote each other's wrapper.
   const bin = wrapStandIn(workspace("canvos-sig-side-"), phase === "before-earthly" ? { versionBefore: `: > '${started}'; sleep 30` } : {});
   const marker = newMarker();
