@@ -3,11 +3,10 @@
 // (`credsStore`/`credHelpers`) asked through `docker-credential-<name> get`. Values found here are
 // never printed.
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
 // A namespace import, not { z }: the bundle (scripts/bundle.mjs) then leaves out what canvos never
 // uses of zod, its ~40 locales above all (760 KB of JavaScript to compile at start-up, 170 KB without).
 import * as z from "zod";
+import { dockerConfigFile } from "../earthly/docker-runner.js";
 import { runTool, type ToolResult } from "../earthly/runner.js";
 import { DOCKER_HUB } from "./reference.js";
 
@@ -45,11 +44,6 @@ const dockerConfigSchema = z.object({
   credHelpers: z.record(z.string(), z.string()).optional(),
 }).loose();
 
-export function dockerConfigPath(env: NodeJS.ProcessEnv): string {
-  const dir = env["DOCKER_CONFIG"];
-  return join(dir !== undefined && dir !== "" ? dir : join(env["HOME"] ?? homedir(), ".docker"), "config.json");
-}
-
 /** `https://index.docker.io/v1/`, `http://host:5000`, `host:5000/v2/` → the bare host Docker compares. */
 function hostOf(key: string): string {
   const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0] ?? key;
@@ -60,19 +54,20 @@ const defaultHelper: HelperRunner = (helper, host, env) =>
   runTool(`docker-credential-${helper}`, ["get"], { env, input: host, timeoutMs: 20_000 });
 
 export async function findCredentials(registry: string, lookup: CredentialLookup): Promise<FoundCredentials> {
+  const configFile = dockerConfigFile(lookup.env);
   let text: string;
   try {
-    text = await readFile(dockerConfigPath(lookup.env), "utf8");
+    text = await readFile(configFile, "utf8");
   } catch {
     return { credentials: undefined };
   }
   let parsed: z.infer<typeof dockerConfigSchema>;
   try {
     const result = dockerConfigSchema.safeParse(JSON.parse(text));
-    if (!result.success) return { credentials: undefined, warning: `${dockerConfigPath(lookup.env)} is not a Docker config file; asking ${registry} without credentials` };
+    if (!result.success) return { credentials: undefined, warning: `${configFile} is not a Docker config file; asking ${registry} without credentials` };
     parsed = result.data;
   } catch {
-    return { credentials: undefined, warning: `${dockerConfigPath(lookup.env)} is not valid JSON; asking ${registry} without credentials` };
+    return { credentials: undefined, warning: `${configFile} is not valid JSON; asking ${registry} without credentials` };
   }
 
   const helper = Object.entries(parsed.credHelpers ?? {}).find(([key]) => hostOf(key) === registry)?.[1] ?? parsed.credsStore;
@@ -91,7 +86,7 @@ export async function findCredentials(registry: string, lookup: CredentialLookup
       const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon > 0) return { credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } };
-      return { credentials: undefined, warning: `the auth entry for ${registry} in ${dockerConfigPath(lookup.env)} is not base64 user:password` };
+      return { credentials: undefined, warning: `the auth entry for ${registry} in ${configFile} is not base64 user:password` };
     }
     if (entry.username !== undefined && entry.password !== undefined) return { credentials: { username: entry.username, password: entry.password } };
   }
