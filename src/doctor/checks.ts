@@ -6,7 +6,7 @@ import { loadConfig } from "../config/resolve.js";
 import { earthfileExtras } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { ConfigError } from "../errors.js";
-import { defaultEarthlyImage } from "../earthly/docker-runner.js";
+import { defaultEarthlyImage, dockerMessage } from "../earthly/docker-runner.js";
 import type { RunnerChoice } from "../earthly/runner-choice.js";
 import { locateEarthly } from "../earthly/locate.js";
 import { runTool, type ToolOptions, type ToolResult } from "../earthly/runner.js";
@@ -66,16 +66,6 @@ const defaultDeps: DoctorDeps = {
 
 const DOCKER_INSTALL = "install Docker Engine (https://docs.docker.com/engine/install/) and make sure `docker` is on PATH";
 const gib = (bytes: number): string => `${(bytes / GiB).toFixed(1)} GiB`;
-
-/** The last line of Docker's error that says something: the one users need to see. */
-export function dockerMessage(result: ToolResult): string {
-  const lines = `${result.stderr}\n${result.stdout}`
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("Run 'docker") && !l.startsWith("See 'docker"));
-  const text = lines.find((l) => /error|denied|cannot|unable|permission/i.test(l)) ?? lines[0] ?? "";
-  return text === "" ? `exit code ${result.exitCode ?? "unknown"}` : text;
-}
 
 export function parseEarthlyVersion(line: string): [number, number, number] | undefined {
   const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(line);

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { earthlyArgs } from "./args.js";
-import { childEnv, type EarthlyInvocation, type RunnerStrategy } from "./runner.js";
+import { childEnv, type EarthlyInvocation, type RunnerStrategy, type ToolResult } from "./runner.js";
 
 /** The reference's Earthly release; its image and the BuildKit image share the tag. */
 export const EARTHLY_IMAGE_TAG = "v0.8.5";
@@ -101,6 +101,17 @@ export function dockerRunner(options: DockerRunnerOptions): RunnerStrategy {
       return { file: docker, args: ["run", "--rm", "-e", "NO_BUILDKIT=1", options.image, "--version"], env: childEnv(request.env), cwd: request.cwd };
     },
   };
+}
+
+/** What a failed docker command said, in one line: the line of its error that users need to see. */
+export function dockerMessage(result: ToolResult): string {
+  if (result.notFound) return "the docker command is not on PATH";
+  const lines = `${result.stderr}\n${result.stdout}`
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("Run 'docker") && !l.startsWith("See 'docker"));
+  const text = lines.find((l) => /error|denied|cannot|unable|permission/i.test(l)) ?? lines[0] ?? "";
+  return text === "" ? `exit code ${result.exitCode ?? "unknown"}` : text;
 }
 
 /** A name per workspace for the BuildKit helper, so a leftover from an earlier run is found again. */

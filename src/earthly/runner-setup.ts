@@ -4,7 +4,7 @@
 import { resolve as resolvePath } from "node:path";
 import type { Config } from "../config/types.js";
 import { EnvironmentError, InterruptedError, type Problem } from "../errors.js";
-import { buildkitHelperName, defaultBuildkitImage, defaultEarthlyImage, dockerRunner, EARTHLY_TMP_VOLUME } from "./docker-runner.js";
+import { buildkitHelperName, defaultBuildkitImage, defaultEarthlyImage, dockerMessage, dockerRunner, EARTHLY_TMP_VOLUME } from "./docker-runner.js";
 import { locateEarthly } from "./locate.js";
 import type { RunnerChoice } from "./runner-choice.js";
 import { nativeRunner, runTool, type RunnerStrategy, type ToolResult } from "./runner.js";
@@ -67,21 +67,15 @@ export function interruptedBy(cancel: AbortSignal | undefined): InterruptedError
   return new InterruptedError(reason === "SIGTERM" || reason === "SIGHUP" ? reason : "SIGINT");
 }
 
-function dockerError(result: ToolResult): string {
-  if (result.notFound) return "the docker command is not on PATH";
-  const line = `${result.stderr}\n${result.stdout}`.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("Run 'docker"));
-  return line ?? `exit code ${result.exitCode ?? "unknown"}`;
-}
-
 /** The image must be here before the build starts, so a registry problem is said plainly (exit 3), not mid-build. */
 async function ensureImage(image: string, env: NodeJS.ProcessEnv, cancel: AbortSignal | undefined): Promise<string | undefined> {
   const have = await docker(env, ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000, cancel });
   if (aborted(cancel)) throw interruptedBy(cancel);
   if (have.exitCode === 0) return undefined;
-  if (have.notFound) return dockerError(have);
+  if (have.notFound) return dockerMessage(have);
   const pulled = await docker(env, ["pull", "--quiet", image], { timeoutMs: 30 * 60_000, cancel });
   if (aborted(cancel)) throw interruptedBy(cancel);
-  return pulled.exitCode === 0 ? undefined : dockerError(pulled);
+  return pulled.exitCode === 0 ? undefined : dockerMessage(pulled);
 }
 
 export async function prepareRunner(settings: RunnerSettings, options: PrepareOptions): Promise<PreparedRunner> {
@@ -184,14 +178,14 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
   await stopIfCancelled();
   if (started.exitCode !== 0) {
     await stop();
-    throw new EnvironmentError(`cannot start the BuildKit helper container for proxy mode (${image}): ${dockerError(started)}`, "check Docker (canvos doctor); the helper needs privileged containers and the buildkitd image (--buildkit-image, SPECTRO_PUB_REPO)");
+    throw new EnvironmentError(`cannot start the BuildKit helper container for proxy mode (${image}): ${dockerMessage(started)}`, "check Docker (canvos doctor); the helper needs privileged containers and the buildkitd image (--buildkit-image, SPECTRO_PUB_REPO)");
   }
   if (config.PROXY_CERT_PATH !== "") {
     const installed = await docker(env, ["exec", name, "update-ca-certificates"], { timeoutMs: 120_000, cancel });
     await stopIfCancelled();
     if (installed.exitCode !== 0) {
       await stop();
-      throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerError(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
+      throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerMessage(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
     }
   }
   const port = await docker(env, ["port", name, `${BUILDKIT_PORT}/tcp`], { timeoutMs: 30_000, cancel });
@@ -199,7 +193,7 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
   const published = /:(\d+)\s*$/m.exec(port.stdout.split(/\r?\n/)[0] ?? "")?.[1];
   if (port.exitCode !== 0 || published === undefined) {
     await stop();
-    throw new EnvironmentError(`cannot tell which port the BuildKit helper listens on: ${dockerError(port)}`);
+    throw new EnvironmentError(`cannot tell which port the BuildKit helper listens on: ${dockerMessage(port)}`);
   }
   return { name, host: `tcp://0.0.0.0:${published}`, containerHost: `tcp://0.0.0.0:${BUILDKIT_PORT}`, stop };
 }
