@@ -4,9 +4,7 @@ import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
 import { BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
-import { addRunnerOptions, runnerSettings } from "../earthly/runner-options.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { addRunnerOptions, collect, runnerSettings } from "../earthly/runner-options.js";
 
 const DESCRIPTIONS: Readonly<Record<BuildCommand, string>> = {
   "build-all": "build the provider images and the installer ISO",

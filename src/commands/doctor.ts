@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
-import { RUNNERS, type RunnerChoice } from "../earthly/runner-choice.js";
+import { runnerChoice } from "../earthly/runner-options.js";
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
@@ -23,14 +23,11 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
     const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string }>();
-    const { EnvironmentError, ConfigError } = await import("../errors.js");
-    // Checked here rather than by commander, whose own usage errors bypass canvos's exit codes.
-    if (!(RUNNERS as readonly string[]).includes(opts.runner)) {
-      throw new ConfigError(`--runner ${opts.runner} is not one of ${RUNNERS.join(", ")}`);
-    }
+    const { EnvironmentError } = await import("../errors.js");
+    const runner = runnerChoice(opts.runner);
     const { runDoctor } = await import("../doctor/checks.js");
     const { renderDoctor, doctorJson } = await import("../doctor/render.js");
-    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner: opts.runner as RunnerChoice, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage });
+    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage });
     process.stdout.write(opts.json ? doctorJson(report) : renderDoctor(report));
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === "failure").map((c) => c.title);

@@ -1,7 +1,6 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect } from "../earthly/runner-options.js";
 
 export function matrixCommand(): Command {
   const cmd = new Command("matrix")

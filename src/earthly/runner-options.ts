@@ -5,7 +5,14 @@ import { ConfigError } from "../errors.js";
 import { RUNNERS, type RunnerChoice } from "./runner-choice.js";
 import type { RunnerSettings } from "./runner-setup.js";
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** commander's accumulator for a repeatable flag (--secret A --secret B). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** --runner's value, checked here rather than by commander, whose own usage errors bypass canvos's exit codes. */
+export function runnerChoice(value: string): RunnerChoice {
+  if (!(RUNNERS as readonly string[]).includes(value)) throw new ConfigError(`--runner ${value} is not one of ${RUNNERS.join(", ")}`);
+  return value as RunnerChoice;
+}
 
 export function addRunnerOptions(cmd: Command): Command {
   return cmd
@@ -18,13 +25,11 @@ export function addRunnerOptions(cmd: Command): Command {
 }
 
 export function runnerSettings(opts: Record<string, unknown>): RunnerSettings {
-  const runner = String(opts["runner"] ?? "auto");
-  // Checked here rather than by commander, whose own usage errors bypass canvos's exit codes.
-  if (!(RUNNERS as readonly string[]).includes(runner)) throw new ConfigError(`--runner ${runner} is not one of ${RUNNERS.join(", ")}`);
+  const runner = runnerChoice(String(opts["runner"] ?? "auto"));
   const text = (key: string): string | undefined => (typeof opts[key] === "string" && opts[key] !== "" ? (opts[key] as string) : undefined);
   const secrets = Array.isArray(opts["secret"]) ? (opts["secret"] as unknown[]).map(String) : [];
   return {
-    runner: runner as RunnerChoice,
+    runner,
     earthlyImage: text("earthlyImage"),
     secrets,
     buildkitHost: text("buildkitHost"),
