@@ -7,7 +7,6 @@ export type BuildEvent =
   | { type: "phase"; phase: string }
   | { type: "target"; target: string }
   | { type: "image"; ref: string; done: number; total: number }
-  | { type: "log"; stream: StreamName; line: string }
   | { type: "stopping"; signal: NodeJS.Signals; timeoutMs: number }
   | { type: "verifying" };
 

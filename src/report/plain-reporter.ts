@@ -1,5 +1,4 @@
 // For CI, pipes and tests: one plain line per step, no spinner, no colour codes.
-import { cleanLine } from "../earthly/output.js";
 import type { BuildEvent, BuildSummary, Reporter } from "../earthly/events.js";
 import type { StreamName } from "../earthly/runner.js";
 import { annotation, annotationsWanted } from "./annotations.js";
@@ -34,9 +33,6 @@ export class PlainReporter implements Reporter {
         break;
       case "image":
         this.say(`image ${event.done}/${event.total} done: ${event.ref}`);
-        break;
-      case "log":
-        if (this.verbose) this.out.write(cleanLine(event.line) + "\n");
         break;
       case "stopping":
         this.say(`${event.signal} received: stopping Earthly (waiting up to ${Math.round(event.timeoutMs / 1000)} s for its clean-up)`);

@@ -66,9 +66,6 @@ export class TtyReporter implements Reporter {
         this.total = event.total;
         this.render();
         break;
-      case "log":
-        if (this.verbose) this.print(event.line);
-        break;
       case "stopping":
         this.phase = `stopping (${event.signal})`;
         this.target = "waiting for Earthly to clean up";

@@ -12,7 +12,7 @@ describe("tty reporter", () => {
     r.event({ type: "phase", phase: "Build" });
     r.event({ type: "target", target: "+provider-image" });
     r.event({ type: "image", ref: "r/x:1", done: 1, total: 2 });
-    r.event({ type: "log", stream: "stderr", line: "  +provider-image | hello" });
+    r.output("stderr", Buffer.from("  +provider-image | hello\n"), Buffer.from("  +provider-image | hello\n"));
     r.summary({ command: "provider", durationMs: 1000, artifacts: [], images: [{ ref: "r/x:1", pushed: true }], logPath: "build/logs/x.log", manifestPath: "build/canvos-manifest.json", registry: "r" });
     r.stop();
     const text = chunks.join("");
