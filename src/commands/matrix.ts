@@ -25,12 +25,11 @@ Exit codes: 0 ok, 2 invalid configuration.`,
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
     const opts = self.opts<{ json?: boolean; push?: boolean; ci?: boolean; secret: string[]; k8sVersion: string[] }>();
-    const { loadConfig } = await import("../config/resolve.js");
-    const { earthfileExtras } = await import("../config/earthfile-args.js");
+    const { loadWorkspaceConfig } = await import("../config/earthfile-args.js");
     const { createMatrix, renderMatrix } = await import("../plan/matrix.js");
     const { formatProblem } = await import("../cli/handle-error.js");
     const request = configRequest(self, process.cwd());
-    const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
+    const resolved = await loadWorkspaceConfig(request);
     const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push), ci: Boolean(opts.ci), secrets: opts.secret }, resolved);
     for (const warning of [...resolved.warnings, ...warnings]) if (warning.severity === "warning") process.stderr.write(formatProblem(warning) + "\n");
     process.stdout.write(opts.json ? JSON.stringify(matrix, null, 2) + "\n" : renderMatrix(matrix));

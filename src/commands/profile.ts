@@ -17,13 +17,8 @@ Exit codes: 0 printed, 2 invalid configuration.`,
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
     // Only what the snippet needs: the configuration, not the build path.
-    const [{ loadConfig }, { earthfileExtras }, { profileFields, renderProfile }] = await Promise.all([
-      import("../config/resolve.js"),
-      import("../config/earthfile-args.js"),
-      import("../plan/profile.js"),
-    ]);
-    const request = configRequest(self, process.cwd());
-    const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
+    const [{ loadWorkspaceConfig }, { profileFields, renderProfile }] = await Promise.all([import("../config/earthfile-args.js"), import("../plan/profile.js")]);
+    const resolved = await loadWorkspaceConfig(configRequest(self, process.cwd()));
     process.stdout.write(renderProfile(profileFields(resolved.config)));
   });
 }

@@ -4,7 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { declaredArgNames, readEarthfile } from "../earthfile/reader.js";
-import type { ResolveExtras } from "./resolve.js";
+import { loadConfig, type ResolveExtras } from "./resolve.js";
+import type { ResolveOptions, ResolvedConfig } from "./types.js";
 
 /** Far above any real Earthfile; past it the file is not read and nothing is assumed. */
 const MAX_EARTHFILE_BYTES = 2 * 1024 * 1024;
@@ -21,4 +22,9 @@ export async function earthfileExtras(cwd: string): Promise<ResolveExtras> {
   }
   const model = readEarthfile(text, "Earthfile");
   return { earthfile: { file: "Earthfile", declared: declaredArgNames(model), problems: model.problems } };
+}
+
+/** The configuration as every command sees it: the arg file and flags, checked against the Earthfile beside them. */
+export async function loadWorkspaceConfig(request: ResolveOptions): Promise<ResolvedConfig> {
+  return loadConfig(request, await earthfileExtras(request.cwd));
 }

@@ -2,8 +2,7 @@
 // the fix. Nothing here prints; src/doctor/render.ts does.
 import { readFile, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfig } from "../config/resolve.js";
-import { earthfileExtras } from "../config/earthfile-args.js";
+import { loadWorkspaceConfig } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { ConfigError } from "../errors.js";
 import { defaultEarthlyImage, dockerMessage } from "../earthly/docker-runner.js";
@@ -80,7 +79,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   // The configuration first: ARCH and SPECTRO_PUB_REPO shape the checks after it.
   let resolved: ResolvedConfig | undefined;
   try {
-    resolved = await loadConfig(options.request, await earthfileExtras(cwd));
+    resolved = await loadWorkspaceConfig(options.request);
     const warnings = resolved.warnings.filter((w) => w.severity === "warning");
     checks.push({
       id: "config",

@@ -3,8 +3,8 @@
 // the results on stdout; progress goes through the reporter, errors are thrown.
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { loadConfig, secretPart } from "../config/resolve.js";
-import { earthfileExtras } from "../config/earthfile-args.js";
+import { secretPart } from "../config/resolve.js";
+import { loadWorkspaceConfig } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { BuildError, ConfigError, EnvironmentError, InterruptedError, locationOf } from "../errors.js";
 import { createPlan, planJson, renderPlan, type BuildPlan } from "../plan/plan.js";
@@ -52,7 +52,7 @@ const defaultContext = (): BuildContext => ({ stdout: process.stdout, stderr: pr
 
 export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<{ plan: BuildPlan; resolved: ResolvedConfig; prepared: PreparedRunner; staging: Staging; luetPasswords: string[] }> {
   const { request } = options;
-  const resolved = await loadConfig(request, await earthfileExtras(request.cwd));
+  const resolved = await loadWorkspaceConfig(request);
   checkPassThrough(options.earthlyFlags);
   // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.
   const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command]);
