@@ -233,9 +233,14 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     else if (pid !== undefined) signalGroup(pid, signal);
   };
   const force = (): void => {
+    killed = true;
     // The container first: killing the docker CLI alone would leave Earthly running in it.
     if (container) void runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
+  };
+  // Earthly gets timeoutMs to clean up after being asked to stop, then goes.
+  const forceLater = (): void => {
+    killTimer = setTimeout(force, timeoutMs);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (pid === undefined || exited) return;
@@ -245,13 +250,9 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       // Already asked to stop: a second signal to Earthly would cut its clean-up short (exit 9).
       if (stopped) return;
       ask(signal === "SIGINT" ? "SIGINT" : "SIGTERM");
-      killTimer = setTimeout(() => {
-        killed = true;
-        force();
-      }, timeoutMs);
+      forceLater();
     } else {
       // A second Ctrl-C means "now".
-      killed = true;
       force();
     }
   };
@@ -283,10 +284,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     if (pid === undefined || exited || stopped || interruptedBy !== undefined) return;
     stopped = true;
     ask("SIGTERM");
-    killTimer = setTimeout(() => {
-      killed = true;
-      force();
-    }, timeoutMs);
+    forceLater();
   };
   const unlisten = watch.listen(onSignal);
   stop?.addEventListener("abort", onStop, { once: true });
