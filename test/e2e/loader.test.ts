@@ -5,15 +5,9 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, syml
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { canvos, ROOT, workspace } from "../support/cli.js";
+import { argWorkspace, canvos, ROOT, workspace } from "../support/cli.js";
 
 const INSTANT_EARTHLY = join(ROOT, "bench", "stand-in", "earthly-instant");
-
-function argWorkspace(): string {
-  const dir = workspace("canvos-loader-");
-  writeFileSync(join(dir, ".arg"), "CUSTOM_TAG=demo\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\n");
-  return dir;
-}
 
 const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith(".v8")).sort();
 const bundleId = (): string => (JSON.parse(readFileSync(join(ROOT, "dist", "bundle", "meta.json"), "utf8")) as { id: string }).id;

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { CANVOS, ROOT, workspace } from "../support/cli.js";
+import { argWorkspace, CANVOS, ROOT } from "../support/cli.js";
 
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?:[^'"]*?\s+from\s+)?["']([^"']+)["'];?\s*$/gm;
 
@@ -122,16 +122,9 @@ async function packagesLoaded(args: readonly string[], cwd: string, env: Record<
   return { packages: [...packages].sort(), exitCode: result.exitCode };
 }
 
-/** A workspace as `canvos init` leaves it without --user-data: an .arg and nothing else. */
-function argOnly(): string {
-  const dir = workspace("canvos-loads-");
-  writeFileSync(join(dir, ".arg"), "CUSTOM_TAG=demo\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\n");
-  return dir;
-}
-
 describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (build) => {
   it("--help and --version load commander and no other package", async () => {
-    const cwd = argOnly();
+    const cwd = argWorkspace("canvos-loads-");
     for (const args of [["--help"], ["--version"], ["iso", "--help"]]) {
       const run = await packagesUsed(build, args, cwd);
       expect(run.exitCode, args.join(" ")).toBe(0);
@@ -140,13 +133,13 @@ describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (b
   });
 
   it("validate without user-data or spectro-luet-auth.yaml loads no yaml, execa or ora", async () => {
-    const run = await packagesUsed(build, ["validate"], argOnly());
+    const run = await packagesUsed(build, ["validate"], argWorkspace("canvos-loads-"));
     expect(run.exitCode).toBe(0);
     expect(run.packages).toEqual(["commander", "zod"]);
   });
 
   it("validate with a user-data file loads yaml to check it", async () => {
-    const cwd = argOnly();
+    const cwd = argWorkspace("canvos-loads-");
     writeFileSync(join(cwd, "user-data"), "#cloud-config\nstylus:\n  site:\n    name: demo\n");
     const run = await packagesUsed(build, ["validate"], cwd);
     expect(run.exitCode).toBe(0);
@@ -154,7 +147,7 @@ describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (b
   });
 
   it("profile and a dry run start no process, so they load no execa", async () => {
-    const cwd = argOnly();
+    const cwd = argWorkspace("canvos-loads-");
     for (const args of [["profile"], ["iso", "--dry-run", "--json"]]) {
       const run = await packagesUsed(build, args, cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
       expect(run.exitCode, args.join(" ")).toBe(0);
@@ -163,7 +156,7 @@ describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (b
   });
 
   it("a build whose stderr is no terminal loads execa, not ora", async () => {
-    const cwd = argOnly();
+    const cwd = argWorkspace("canvos-loads-");
     chmodSync(INSTANT_EARTHLY, 0o755);
     const run = await packagesUsed(build, ["iso"], cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
     expect(run.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 // Runs the built `canvos` the way a user does: a real process in a temp workspace.
-import { mkdtempSync, rmSync, realpathSync } from "node:fs";
+import { mkdtempSync, rmSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,13 @@ export interface RunOptions {
 export function workspace(prefix = "canvos-ws-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A workspace as `canvos init` leaves it without --user-data: an .arg and nothing else. */
+export function argWorkspace(prefix = "canvos-ws-"): string {
+  const dir = workspace(prefix);
+  writeFileSync(join(dir, ".arg"), "CUSTOM_TAG=demo\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\n");
   return dir;
 }
 
