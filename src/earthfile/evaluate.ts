@@ -3,7 +3,7 @@
 // to compute the image names and commands the Earthfile yields, without Earthly or containers.
 import type { Problem } from "../errors.js";
 import { evaluateCondition, expandTag, type Values } from "./expand.js";
-import { splitWords } from "./lexer.js";
+import { splitWords, unquote } from "./lexer.js";
 import type { EarthfileModel, Node } from "./types.js";
 
 export interface Evaluation {
@@ -81,13 +81,13 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
           if (!match) break;
           const argName = match[1] ?? "";
           const given = values[argName];
-          vars[argName] = given ?? valueOf(unquoteValue(match[2] ?? ""), line);
+          vars[argName] = given ?? valueOf(unquote(match[2] ?? ""), line);
           break;
         }
         case "LET":
         case "SET": {
           const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/s.exec(text);
-          if (match) vars[match[1] ?? ""] = valueOf(unquoteValue(match[2] ?? ""), line);
+          if (match) vars[match[1] ?? ""] = valueOf(unquote(match[2] ?? ""), line);
           break;
         }
         case "SAVE IMAGE": {
@@ -146,8 +146,3 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
   return result;
 }
 
-function unquoteValue(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
-  return v;
-}

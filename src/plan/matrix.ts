@@ -4,7 +4,7 @@ import type { Problem } from "../errors.js";
 import { isSensitive } from "../earthly/args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { providerImageRef } from "./images.js";
-import { selectK8sVersions } from "./plan.js";
+import { selectK8sVersions, shellQuote } from "./plan.js";
 
 export interface MatrixJob {
   /** Unique and safe as a job or artifact name. */
@@ -34,14 +34,6 @@ export interface MatrixOptions {
   /** Carried into every job: canvos --ci, and secrets by name (each job gets the value from CI). */
   ci?: boolean;
   secrets?: readonly string[];
-}
-
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes one word for a POSIX shell; plain words stay plain. */
-export function shellQuote(word: string): string {
-  if (word !== "" && SAFE.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The configuration flags every job repeats: the arg file and each override as --KEY=value. */

@@ -120,18 +120,22 @@ export function planJson(plan: BuildPlan): Record<string, unknown> {
   };
 }
 
-function quote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one word for a POSIX shell; plain words stay plain. */
+export function shellQuote(word: string): string {
+  if (word !== "" && SAFE.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The human dry-run output. */
 export function renderPlan(plan: BuildPlan): string {
   const lines = [`canvos ${plan.command}: Earthly target ${plan.target}`, "", "Earthly command:"];
   const argv = maskArgv(plan.argv);
-  const head = argv.slice(0, plan.flags.length + 2).map(quote).join(" ");
+  const head = argv.slice(0, plan.flags.length + 2).map(shellQuote).join(" ");
   lines.push(`  ${head} \\`);
   const rest = argv.slice(plan.flags.length + 2);
-  rest.forEach((arg, i) => lines.push(`    ${quote(arg)}${i < rest.length - 1 ? " \\" : ""}`));
+  rest.forEach((arg, i) => lines.push(`    ${shellQuote(arg)}${i < rest.length - 1 ? " \\" : ""}`));
   if (plan.k8sVersions.length > 0) lines.push("", `Kubernetes versions (${plan.k8sVersions.length}, one parallel run): ${plan.k8sVersions.join(", ")}`);
   lines.push("", plan.images.length > 0 ? "Images:" : "Images: none");
   for (const image of plan.images) lines.push(`  ${image.ref}  (${image.push ? "pushed" : "local Docker only"})`);

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { canvos, workspace, CANVOS } from "../support/cli.js";
-import { shellQuote, type MatrixJob as Job } from "../../src/plan/matrix.js";
+import type { MatrixJob as Job } from "../../src/plan/matrix.js";
+import { shellQuote } from "../../src/plan/plan.js";
 import { versionsFor } from "../../src/config/k8s-matrix.js";
 
 const FAKE_PATH = () => `${join(process.cwd(), "test", "bin")}:${process.env["PATH"] ?? ""}`;
