@@ -59,6 +59,7 @@ export const PARAMETERS: readonly ParameterSpec[] = [
   { name: "SPECTRO_PUB_REPO", group: "registry", kind: "string", default: "gcr.io/spectro-images-public", description: "Registry prefix of Spectro Cloud's public images." },
   { name: "SPECTRO_LUET_REPO", group: "registry", kind: "string", default: "gcr.io/spectro-dev-public", description: "Registry prefix of the luet package repository." },
   { name: "KAIROS_BASE_IMAGE_URL", group: "registry", kind: "string", default: "gcr.io/spectro-images-public", description: "Registry prefix of the Kairos base images and osbuilder." },
+  { name: "ETCD_REPO", group: "registry", kind: "url", default: "https://github.com/etcd-io", description: "Where etcd's releases are downloaded from (a mirror of github.com/etcd-io's release layout)." },
   { name: "KAIROS_VERSION", group: "pin", kind: "version", default: "v2.4.5", description: "Kairos release of the base image." },
   { name: "K3S_PROVIDER_VERSION", group: "pin", kind: "version", default: "v4.2.1", description: "Kairos k3s provider image version." },
   { name: "KUBEADM_PROVIDER_VERSION", group: "pin", kind: "version", default: "v4.3.1", description: "Kairos kubeadm provider image version." },

@@ -26,6 +26,7 @@ export interface Config {
   SPECTRO_PUB_REPO: string;
   SPECTRO_LUET_REPO: string;
   KAIROS_BASE_IMAGE_URL: string;
+  ETCD_REPO: string;
   KAIROS_VERSION: string;
   K3S_PROVIDER_VERSION: string;
   KUBEADM_PROVIDER_VERSION: string;

@@ -1,16 +1,15 @@
 // The contract between the project's Earthfile and canvos: the targets canvos invokes exist, every
 // parameter is declared where it is used with the catalogue's default, and the names and version
 // lists the Earthfile computes equal what canvos computes.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadMatrix, versionsFor } from "../../src/config/k8s-matrix.js";
 import { K8S_DISTRIBUTIONS, PARAMETERS, parameterSpec } from "../../src/config/parameters.js";
 import { declaredArgNames, evaluateTarget, expandTag, readEarthfile, type Node, type Target } from "../../src/earthfile/reader.js";
 import { installerImageRef, providerImageRef } from "../../src/plan/images.js";
 import { K8S_VERSIONS_ARG, TARGET_OF } from "../../src/plan/targets.js";
+import { shellOutLocally } from "../support/earthfile-run.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const model = readEarthfile(readFileSync(join(root, "Earthfile"), "utf8"));
@@ -27,26 +26,6 @@ function textsOf(nodes: readonly Node[]): string[] {
     if (node.kind === "block") return [node.header, ...textsOf(node.body)];
     return node.branches.flatMap((b) => [b.condition ?? "", ...textsOf(b.body)]);
   });
-}
-
-const scratch = mkdtempSync(join(tmpdir(), "canvos-earthfile-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/**
- * Runs a shell snippet the way the Alpine helper would: with busybox's sh and applets when the
- * machine has busybox (the helper's tools), else with the system sh.
- */
-function runShell(script: string, env: Record<string, string>, cwd: string): string {
-  const busybox = "/bin/busybox";
-  if (existsSync(busybox)) {
-    const bin = join(scratch, "busybox-bin");
-    if (!existsSync(bin)) {
-      mkdirSync(bin);
-      for (const applet of ["sh", "tr", "sed", "cut", "cat", "printf", "echo"]) symlinkSync(busybox, join(bin, applet));
-    }
-    return execFileSync(join(bin, "sh"), ["-c", script], { cwd, env: { PATH: bin, ...env }, encoding: "utf8" });
-  }
-  return execFileSync("sh", ["-c", script], { cwd, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env }, encoding: "utf8" });
 }
 
 describe("the project's Earthfile", () => {
@@ -157,29 +136,34 @@ describe("provider images", () => {
     expect(target("kairos-provider-image").froms.at(-1)?.platform).toBe("linux/$ARCH");
   });
 
-  it("get etcdctl from +download-etcdctl at the pinned release", () => {
+  it("get etcdctl from +download-etcdctl, through steps/download-etcdctl.sh from ETCD_REPO", () => {
     expect(target("provider-image").copies.some((c) => c.sources.includes("+download-etcdctl/etcdctl"))).toBe(true);
-    const run = target("download-etcdctl").runs.map((r) => r.command).join("\n");
-    expect(run).toContain("https://github.com/etcd-io/etcd/releases/download/$ETCD_VERSION");
-    expect(run).toContain("etcd-$ETCD_VERSION-linux-$ARCH.tar.gz");
+    expect(target("download-etcdctl").runs.map((r) => r.command)).toEqual(["/canvos-steps/download-etcdctl.sh /etcd"]);
+    expect(target("download-etcdctl").copies.map((c) => c.sources)).toEqual([["steps/download-etcdctl.sh"]]);
+    expect(model.globalArgs.find((a) => a.name === "ETCD_REPO")?.default).toBe("https://github.com/etcd-io");
+    const script = readFileSync(join(root, "steps/download-etcdctl.sh"), "utf8");
+    expect(script).toContain('url="$repo/etcd/releases/download/$ETCD_VERSION"');
+    expect(script).toContain('archive="etcd-$ETCD_VERSION-linux-$ARCH.tar.gz"');
   });
 });
 
 describe("build-provider-images", () => {
-  const matrixRun = target("build-provider-images").runs.find((r) => r.command.includes("k8s_version.json"));
-  const work = join(scratch, "matrix");
-  mkdirSync(work, { recursive: true });
-  writeFileSync(join(work, "k8s_version.json"), readFileSync(join(root, "k8s_version.json")));
-
-  const selected = (env: Record<string, string>): string[] => {
-    rmSync(join(work, "versions"), { force: true });
-    runShell(matrixRun?.command ?? "exit 1", { K8S_VERSIONS: "", K8S_VERSION: "", FIPS_ENABLED: "false", K8S_DISTRIBUTION: "k3s", ...env }, work);
-    return readFileSync(join(work, "versions"), "utf8").split(",");
+  const shellOut = shellOutLocally(root);
+  const versions = (values: Record<string, string>): string[] => {
+    const evaluation = evaluateTarget(model, "build-provider-images", { K8S_DISTRIBUTION: "k3s", ...values }, { shellOut });
+    const failed = evaluation.problems.filter((p) => p.severity === "error");
+    if (failed.length > 0) throw new Error(failed.map((p) => p.message).join("\n"));
+    return evaluation.builds.map((b) => {
+      expect(b.target).toBe("+provider-image");
+      return b.args["K8S_VERSION"] ?? "";
+    });
   };
 
-  it("copies k8s_version.json and reads it in a RUN", () => {
-    expect(matrixRun).toBeDefined();
-    expect(target("build-provider-images").copies.some((c) => c.sources.includes("k8s_version.json"))).toBe(true);
+  it("builds one +provider-image per selected version, in a FOR loop over the selection script", () => {
+    const loop = target("build-provider-images").body.find((n) => n.kind === "block" && n.keyword === "FOR");
+    expect(loop?.kind === "block" ? loop.header : "").toBe("version IN $(/canvos-steps/select-k8s-versions.sh /canvos-steps/k8s_version.json)");
+    expect(target("build-provider-images").copies.map((c) => c.sources)).toEqual([["k8s_version.json", "steps/select-k8s-versions.sh"]]);
+    expect(model.targets.has("provider-image-set")).toBe(false);
   });
 
   it("selects every version of the distribution's list, standard or FIPS, as versionsFor() does", () => {
@@ -188,7 +172,7 @@ describe("build-provider-images", () => {
       for (const fips of [false, true]) {
         const expected = versionsFor(dist, fips, matrix);
         if (expected.length === 0) continue;
-        expect(selected({ K8S_DISTRIBUTION: dist, FIPS_ENABLED: String(fips) }), `${dist} fips=${fips}`).toEqual([...expected]);
+        expect(versions({ K8S_DISTRIBUTION: dist, FIPS_ENABLED: String(fips) }), `${dist} fips=${fips}`).toEqual([...expected]);
       }
     }
     // Every list of the file is reachable by some distribution/FIPS choice.
@@ -197,66 +181,22 @@ describe("build-provider-images", () => {
   });
 
   it("takes K8S_VERSIONS, then K8S_VERSION, before the matrix", () => {
-    expect(selected({ K8S_VERSIONS: "1.27.2, 1.28.2" })).toEqual(["1.27.2", "1.28.2"]);
-    expect(selected({ K8S_VERSION: "1.26.4" })).toEqual(["1.26.4"]);
+    expect(versions({ K8S_VERSIONS: "1.27.2, 1.28.2" })).toEqual(["1.27.2", "1.28.2"]);
+    expect(versions({ K8S_VERSION: "1.26.4" })).toEqual(["1.26.4"]);
   });
 
-  it("fails when a distribution has no versions", () => {
-    expect(() => selected({ K8S_DISTRIBUTION: "nope" })).toThrow();
-  });
-
-  it("hands the list to +provider-image-set", () => {
-    const build = target("build-provider-images").builds;
-    expect(build).toHaveLength(1);
-    expect(build[0]?.target).toBe("+provider-image-set");
-    expect(build[0]?.args["VERSION_LIST"]).toEqual(["$selected"]);
-    expect(target("build-provider-images").args.find((a) => a.name === "selected")?.default).toBe("$(cat versions)");
-  });
-});
-
-describe("provider-image-set builds in parallel", () => {
-  const set = target("provider-image-set");
-  const shellOut = (name: string): string => {
-    const value = set.args.find((a) => a.name === name)?.default ?? "";
-    const match = /^\$\((.*)\)$/s.exec(value);
-    if (!match) throw new Error(`ARG ${name} is not a shell-out`);
-    return match[1] ?? "";
-  };
-
-  it("has one BUILD line per version and a recursive BUILD line, no FOR loop", () => {
-    expect(textsOf(set.body).some((t) => /^v?\s*IN /.test(t))).toBe(false);
-    expect(set.body.some((n) => n.kind === "block" && n.keyword === "FOR")).toBe(false);
-    expect(set.builds.map((b) => [b.target, Object.keys(b.args)])).toEqual([
-      ["+provider-image", ["K8S_VERSION"]],
-      ["+provider-image-set", ["VERSION_LIST"]],
-    ]);
-    expect(set.builds[0]?.line).not.toBe(set.builds[1]?.line);
-    expect(set.args.find((a) => a.name === "VERSION_LIST")?.required).toBe(true);
-  });
-
-  it("reaches every version of a list through its recursion, each once", () => {
-    const work = join(scratch, "set");
-    mkdirSync(work, { recursive: true });
-    for (const list of ["1.27.2", "1.27.2,1.28.2", "1.24.6,1.25.2,1.26.4,1.27.2,1.28.2,1.29.2"]) {
-      const built: string[] = [];
-      let remaining = list;
-      for (let depth = 0; remaining !== "" && depth < 50; depth++) {
-        const first = runShell(`printf '%s' "$(${shellOut("first")})"`, { VERSION_LIST: remaining }, work);
-        const rest = runShell(`printf '%s' "$(${shellOut("rest")})"`, { VERSION_LIST: remaining }, work);
-        const evaluation = evaluateTarget(model, "provider-image-set", { VERSION_LIST: remaining, first, rest });
-        const builds = evaluation.builds;
-        expect(builds[0]?.args["K8S_VERSION"]).toBe(first);
-        built.push(first);
-        remaining = builds.find((b) => b.target === "+provider-image-set")?.args["VERSION_LIST"] ?? "";
-        expect(remaining).toBe(rest);
-      }
-      expect(built).toEqual(list.split(","));
-    }
+  it("fails while Earthly reads the Earthfile when a distribution has no versions", () => {
+    expect(() => versions({ K8S_DISTRIBUTION: "nope" })).toThrow(/no Kubernetes versions for K8S_DISTRIBUTION=nope/);
   });
 });
 
 describe("base image", () => {
-  const base = (values: Record<string, string>): string | undefined => evaluateTarget(model, "base-image", values).vars["base"];
+  const shellOut = shellOutLocally(root);
+  const evaluate = (values: Record<string, string>) => evaluateTarget(model, "base-image", values, { shellOut });
+  const base = (values: Record<string, string>): string | undefined => evaluate(values).vars["base"];
+  /** The step scripts a configuration runs, in order. */
+  const scripts = (values: Record<string, string>): string[] =>
+    evaluate(values).steps.flatMap((s) => (s.kind === "run" ? [/\/(?:tmp\/)?canvos-steps\/([a-z-]+\.sh)/.exec(s.command)?.[1] ?? s.command] : []));
 
   it("derives the Kairos image from OS_DISTRIBUTION, OS_VERSION, ARCH and KAIROS_VERSION", () => {
     expect(base({})).toBe("gcr.io/spectro-images-public/kairos-ubuntu:22.04-core-amd64-generic-v2.4.5");
@@ -268,43 +208,37 @@ describe("base image", () => {
     expect(base({ OS_DISTRIBUTION: "rhel", BASE_IMAGE: "reg/rhel:8" })).toBe("reg/rhel:8");
   });
 
-  it("fails for rhel and sles without BASE_IMAGE", () => {
+  it("fails for rhel and sles without BASE_IMAGE while Earthly reads the Earthfile, saying so", () => {
     for (const os of ["rhel", "sles"]) {
-      const runs = evaluateTarget(model, "base-image", { OS_DISTRIBUTION: os }).runs;
-      expect(runs.some((r) => r.includes("BASE_IMAGE is required") && r.includes("exit 1")), os).toBe(true);
+      const failed = evaluate({ OS_DISTRIBUTION: os }).problems.filter((p) => p.severity === "error");
+      expect(failed.map((p) => p.message).join("\n"), os).toContain(`BASE_IMAGE is required for OS_DISTRIBUTION=${os}`);
     }
   });
 
-  it("passes the base through the user's Dockerfile, for linux/$ARCH", () => {
+  it("passes the base through the user's Dockerfile, for linux/$ARCH, with the context's contents as the context", () => {
     const from = target("base-image").froms.find((f) => f.kind === "dockerfile");
     expect(from?.args["BASE"]).toEqual(["$base"]);
     expect(from?.dockerfile).toBe("+customisation-context/context/Dockerfile");
+    expect(from?.ref).toBe("+customisation-context/context/*");
     expect(from?.platform).toBe("linux/$ARCH");
     for (const proxy of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]) expect(from?.args[proxy], proxy).toEqual([`$${proxy}`]);
     expect(target("customisation-context").copies.map((c) => c.sources[0])).toEqual(["Dockerfile", "+proxy-certs/certs"]);
   });
 
-  it("holds the kernel unless UPDATE_KERNEL, per distribution", () => {
-    const runs = (values: Record<string, string>): string => evaluateTarget(model, "base-image", values).runs.join("\n");
-    expect(runs({})).toContain("apt-mark hold");
-    expect(runs({ UPDATE_KERNEL: "true" })).not.toContain("apt-mark hold");
-    expect(runs({})).toContain("zstd vim iputils-ping bridge-utils curl tcpdump ethtool");
-    expect(runs({})).toContain("dracut -f");
-    expect(runs({ OS_DISTRIBUTION: "opensuse-leap", OS_VERSION: "15.5" })).toContain("addlock 'kernel-de*'");
-    expect(runs({ OS_DISTRIBUTION: "opensuse-leap", OS_VERSION: "15.5", UPDATE_KERNEL: "true" })).not.toContain("addlock");
-    expect(runs({ OS_DISTRIBUTION: "opensuse-leap", OS_VERSION: "15.5" })).toContain("apparmor");
+  it("runs the package, kernel and initrd steps only on the generic amd64 images", () => {
+    const always = ["distribution-fixes.sh", "luet-repo.sh", "os-release.sh", "disable-selinux.sh", "finalise-image.sh"];
+    expect(scripts({})).toEqual(["apt-packages.sh", "rebuild-initrd.sh", ...always]);
+    expect(scripts({ OS_DISTRIBUTION: "opensuse-leap", OS_VERSION: "15.5" })).toEqual(["zypper-packages.sh", "rebuild-initrd.sh", ...always]);
+    expect(scripts({ ARCH: "arm64", BASE_IMAGE: "reg/jetson:1" })).toEqual(always);
+    expect(scripts({ OS_DISTRIBUTION: "rhel", BASE_IMAGE: "reg/rhel:8" })).toEqual(always);
+    expect(scripts({ DISABLE_SELINUX: "false" })).not.toContain("disable-selinux.sh");
+    // UPDATE_KERNEL is the scripts' to read: it reaches them as a build arg.
+    expect(evaluate({ UPDATE_KERNEL: "true" }).vars["UPDATE_KERNEL"]).toBe("true");
   });
 
-  it("adds the luet repository (arm64 aware), os-release, selinux and Jetson settings", () => {
-    const runs = (values: Record<string, string>): string => evaluateTarget(model, "base-image", values).runs.join("\n");
-    expect(runs({})).toContain('repo="$SPECTRO_LUET_REPO/luet-repo"');
-    expect(runs({})).toContain('repo="$SPECTRO_LUET_REPO/luet-repo-arm"');
-    expect(runs({})).toContain("envsubst < /usr/lib/os-release.tmpl >> /etc/os-release");
-    expect(runs({})).toContain("selinux=0");
-    expect(runs({ DISABLE_SELINUX: "false" })).not.toContain("selinux=0");
+  it("hands the luet credentials and the os-release template to their steps, and the Jetson mount config to Orin images", () => {
     expect(target("base-image").copies.find((c) => c.sources.includes("spectro-luet-auth.yaml"))?.ifExists).toBe(true);
-    const jetson = (values: Record<string, string>): boolean =>
-      evaluateTarget(model, "base-image", values).copies.some((c) => c.dest === "/system/oem/mount.yaml");
+    const jetson = (values: Record<string, string>): boolean => evaluate(values).copies.some((c) => c.dest === "/system/oem/mount.yaml");
     expect(jetson({ BASE_IMAGE: "reg/ubuntu:nvidia-jetson-agx-orin-22.04" })).toBe(true);
     expect(jetson({})).toBe(false);
   });
@@ -319,9 +253,10 @@ describe("installer image and ISO", () => {
     const iso = target("iso");
     expect(iso.saveArtifacts.map((a) => a.local)).toEqual(["build/$ISO_NAME.iso", "build/$ISO_NAME.iso.sha256"]);
     expect(iso.saveArtifacts.map((a) => expandTag(a.local ?? "", { ISO_NAME: "edge" }))).toEqual(["build/edge.iso", "build/edge.iso.sha256"]);
-    const runs = iso.runs.map((r) => r.command).join("\n");
-    expect(runs).toContain('/entrypoint.sh --name "$ISO_NAME" build-iso --date=false --overlay-iso /overlay dir:/build/image --output /iso/ --arch "$iso_arch"');
-    expect(runs).toContain('sha256sum "$ISO_NAME.iso" > "$ISO_NAME.iso.sha256"');
+    expect(iso.runs.map((r) => r.command)).toEqual(["/canvos-steps/build-iso.sh /build/image /overlay /iso"]);
+    const script = readFileSync(join(root, "steps/build-iso.sh"), "utf8");
+    expect(script).toContain('/entrypoint.sh --name "$ISO_NAME" build-iso --date=false --overlay-iso "$overlay" "dir:$rootfs" --output "$output/" --arch "$iso_arch"');
+    expect(script).toContain('sha256sum "$ISO_NAME.iso" > "$ISO_NAME.iso.sha256"');
     expect(evaluateTarget(model, "iso", {}).froms[0]).toBe("gcr.io/spectro-images-public/osbuilder-tools:v0.7.11");
   });
 
@@ -332,6 +267,7 @@ describe("installer image and ISO", () => {
       "user-data -> /overlay/config.yaml",
       "content-*/*.zst -> /overlay/opt/spectrocloud/content/",
       "+iso-image-rootfs/rootfs -> /build/image",
+      "steps/build-iso.sh -> /canvos-steps/",
     ]);
     expect(copies({ CLUSTERCONFIG: "spc.tgz" })).toContain("spc.tgz -> /overlay/opt/spectrocloud/clusterconfig/spc.tgz");
     for (const copy of target("iso").copies.filter((c) => ["user-data", "content-*/*.zst", "$CLUSTERCONFIG"].includes(c.sources[0] ?? ""))) {
@@ -342,8 +278,9 @@ describe("installer image and ISO", () => {
   it("builds the installer image from base, stylus framework, overlay/files and an optional ui.tar", () => {
     const iso = target("iso-image");
     expect(iso.froms[0]?.ref).toBe("+base-image");
-    expect(iso.copies.map((c) => c.sources[0])).toEqual(["+stylus-image/framework", "overlay/files/", "ui.tar"]);
-    expect(iso.runs.map((r) => r.command).join("\n")).toContain("/opt/spectrocloud/emc");
+    expect(iso.copies.map((c) => c.sources[0])).toEqual(["+stylus-image/framework", "overlay/files/", "steps/install-ui.sh", "ui.tar"]);
+    expect(iso.runs.map((r) => r.command)).toEqual(["/tmp/canvos-steps/install-ui.sh /tmp/canvos-steps/ui.tar", "/tmp/canvos-steps/finalise-image.sh"]);
+    expect(readFileSync(join(root, "steps/install-ui.sh"), "utf8")).toContain("/opt/spectrocloud/emc");
   });
 
   it("build-all-images BUILDs the provider images and the ISO", () => {
@@ -415,8 +352,8 @@ describe("proxies, certificates and shared steps", () => {
     const certs = evaluateTarget(model, "proxy-certs", { PROXY_CERT_PATH: "ca/proxy.pem" }).copies.map((c) => `${c.sources[0] ?? ""} -> ${c.dest}`);
     expect(certs).toEqual(["certs/ -> /certs/", "ca/proxy.pem -> /certs/proxy-ca.crt"]);
     expect(evaluateTarget(model, "proxy-certs", {}).copies).toHaveLength(1);
-    expect(target("helper").dos.map((d) => d.target)).toEqual(["+TRUST_CERTS"]);
-    expect(target("TRUST_CERTS").copies[0]?.sources).toEqual(["+proxy-certs/certs"]);
+    expect(target("helper").copies.map((c) => c.sources[0])).toEqual(["+proxy-certs/certs", "steps/trust-certs.sh"]);
+    expect(target("helper").runs.map((r) => r.command)).toEqual(["/canvos-steps/trust-certs.sh /canvos-certs"]);
   });
 
   it("calls only FUNCTIONs with DO, and every FUNCTION is used", () => {
@@ -433,7 +370,7 @@ describe("proxies, certificates and shared steps", () => {
 
   it("pulls every image through a registry ARG and a pinned version ARG", () => {
     for (const t of model.targets.values()) {
-      for (const from of t.froms.filter((f) => f.kind === "image")) {
+      for (const from of t.froms.filter((f) => f.kind === "image" && f.ref !== "scratch")) {
         expect(from.ref, `${t.name}: FROM ${from.ref}`).toMatch(/^\$(SPECTRO_PUB_REPO|KAIROS_BASE_IMAGE_URL)\//);
         // A pin ARG, or a LET chosen among pins (checked by the provider/stylus tests above).
         expect(from.ref, `${t.name}: FROM ${from.ref}`).toMatch(/(:\$[A-Z_]+|\$[a-z_]+)$/);

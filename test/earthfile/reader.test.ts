@@ -121,7 +121,7 @@ describe("readEarthfile", () => {
     const two = evaluateTarget(model, "build", { VERSION: "2", REGISTRY: "reg.local" });
     expect(two.saveImages).toEqual([]);
     expect(two.builds).toEqual([{ target: "+helper", args: { MODE: "fast" }, line: 22 }]);
-    expect(two.problems.map((p) => p.message)).toContain("FOR not evaluated: v IN $(echo a b)");
+    expect(two.problems.map((p) => p.message)).toContain("shell-out not evaluated: $(echo a b)");
     const none = evaluateTarget(model, "build", { VERSION: "" });
     expect(none.saveImages).toEqual([]);
     expect(none.runs).toContain("echo $X");

@@ -1,7 +1,7 @@
 // Docker helpers for tests that build real images: a tiny base image made from busybox (no
 // registry, no network), builds that report their output on failure, and clean-up of what a test
 // made. Whether Docker may be used at all is decided by services.ts (skip locally, fail in CI).
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -60,11 +60,33 @@ export async function makeBusyboxBase(tag: string, options: BusyboxBaseOptions =
   }
 }
 
-/** `docker build`; on failure the error carries the build's whole output. */
-export async function dockerBuild(context: string, tag: string, buildArgs: Record<string, string> = {}): Promise<string> {
-  const args = ["build", "--tag", tag, ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), context];
-  const result = await execa("docker", args, { all: true, reject: false, timeout: 300_000 });
-  if (result.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed (exit ${String(result.exitCode)}):\n${result.all}`);
+/**
+ * Debian's docker client (docker.io), which builds with BuildKit itself, as Earthly's FROM
+ * DOCKERFILE does; a newer client on PATH without the buildx plugin cannot.
+ */
+export const BUILDKIT_DOCKER = existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
+
+export interface BuildOptions {
+  /** The Dockerfile, when it is not `Dockerfile` in the context. */
+  file?: string;
+  /** BuildKit secrets: id to the file holding the value. */
+  secrets?: Record<string, string>;
+}
+
+/** `DOCKER_BUILDKIT=1 docker build`; on failure the error carries the build's whole output. */
+export async function dockerBuild(context: string, tag: string, buildArgs: Record<string, string> = {}, options: BuildOptions = {}): Promise<string> {
+  const args = [
+    "build",
+    "--progress=plain",
+    "--tag",
+    tag,
+    ...(options.file === undefined ? [] : ["--file", options.file]),
+    ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    ...Object.entries(options.secrets ?? {}).flatMap(([id, src]) => ["--secret", `id=${id},src=${src}`]),
+    context,
+  ];
+  const result = await execa(BUILDKIT_DOCKER, args, { all: true, reject: false, timeout: 900_000, env: { DOCKER_BUILDKIT: "1" } });
+  if (result.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed (exit ${String(result.exitCode)}):\n${result.all.slice(-6000)}`);
   return result.all;
 }
 
