@@ -33,6 +33,8 @@ export interface EarthlyRequest {
   flags: readonly string[];
   target: string;
   buildArgs: Readonly<Record<string, string>>;
+  /** Build args secret as a whole (BuildPlan.secretKeys): kept off the command line. */
+  secretKeys?: ReadonlySet<string> | undefined;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -43,9 +45,9 @@ export interface RunnerStrategy {
   version(request: Pick<EarthlyRequest, "earthly" | "cwd" | "env">): EarthlyInvocation;
 }
 
-// Earthly would add these build args behind canvos's back (earthly.md, precedence); what Earthly
-// receives must be exactly the resolved configuration.
-const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH"];
+// Earthly would add these build args and secrets behind canvos's back (earthly.md, precedence);
+// what Earthly receives must be exactly the resolved configuration and the secrets named by --secret.
+const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH", "EARTHLY_SECRET_FILE_PATH", "EARTHLY_ENV_FILE_PATH", "EARTHLY_SECRETS", "EARTHLY_SECRET_FILES"];
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
@@ -56,7 +58,7 @@ export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export const nativeRunner: RunnerStrategy = {
   name: "native",
   build(request) {
-    return { file: request.earthly, args: earthlyArgs(request.flags, request.target, request.buildArgs), env: childEnv(request.env), cwd: request.cwd };
+    return { file: request.earthly, args: earthlyArgs(request.flags, request.target, request.buildArgs, request.secretKeys), env: childEnv(request.env), cwd: request.cwd };
   },
   version(request) {
     return { file: request.earthly, args: ["--version"], env: childEnv(request.env), cwd: request.cwd };

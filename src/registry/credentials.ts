@@ -2,7 +2,10 @@
 // `auths[host].auth` (base64 user:password) or `.identitytoken`, or a credential helper
 // (`credsStore`/`credHelpers`) asked through `docker-credential-<name> get`. Values found here are
 // never printed.
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../workspace/safe-fs.js";
+
+/** Docker's config holds a few credentials; far more is not a config file. */
+const MAX_DOCKER_CONFIG = 4 * 1024 * 1024;
 // A namespace import, not { z }: the bundle (scripts/bundle.mjs) then leaves out what canvos never
 // uses of zod, its ~40 locales above all (760 KB of JavaScript to compile at start-up, 170 KB without).
 import * as z from "zod";
@@ -57,7 +60,7 @@ export async function findCredentials(registry: string, lookup: CredentialLookup
   const configFile = dockerConfigFile(lookup.env);
   let text: string;
   try {
-    text = await readFile(configFile, "utf8");
+    text = (await readRegularFile(configFile, MAX_DOCKER_CONFIG)).toString("utf8");
   } catch {
     return { credentials: undefined };
   }
