@@ -43,6 +43,15 @@ export function decodeArgFile(bytes: Uint8Array, file: string): { text: string }
   return { text: text.startsWith("\uFEFF") ? text.slice(1) : text };
 }
 
+/**
+ * A value as godotenv (Earthly's arg-file reader) reads it back exactly: single quotes keep it
+ * literal; a value holding a `'` or a line break goes in double quotes with \\ \" \$ \n \r escaped.
+ */
+export function godotenvQuote(value: string): string {
+  if (!value.includes("'") && !/[\r\n]/.test(value)) return `'${value}'`;
+  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
 export function parseArgText(text: string, file: string): ParsedArgFile {
   const lines = text.split(/\r\n|\r|\n/);
   const entries: ArgEntry[] = [];

@@ -5,6 +5,7 @@ import { quote } from "../text.js";
 import { PARAMETERS } from "../config/parameters.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { maskValue, secretPart } from "../config/resolve.js";
+import { godotenvQuote } from "../config/arg-file.js";
 
 /**
  * Where Earthly is told to read build args from: canvos writes it for each run (mode 0600) with
@@ -96,15 +97,6 @@ export function isSensitive(key: string, value: string, secretKeys?: SecretKeys)
 /** Global flags, the target, then every build arg that may be seen as `--KEY=value`. */
 export function earthlyArgs(flags: readonly string[], target: string, args: Readonly<Record<string, string>>, secretKeys?: SecretKeys): string[] {
   return [...flags, target, ...Object.entries(args).filter(([key, value]) => !isSensitive(key, value, secretKeys)).map(([key, value]) => `--${key}=${value}`)];
-}
-
-/**
- * A value as godotenv (Earthly's arg-file reader) reads it back exactly: single quotes keep it
- * literal; a value holding a `'` or a line break goes in double quotes with \\ \" \$ \n \r escaped.
- */
-export function godotenvQuote(value: string): string {
-  if (!value.includes("'") && !/[\r\n]/.test(value)) return `'${value}'`;
-  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
 }
 
 /** The content of ARG_FILE: the sensitive build args, quoted so Earthly's godotenv reads them back exactly. */

@@ -355,7 +355,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       let pushed: Awaited<ReturnType<typeof checkPushed>> | undefined;
       try {
         pushed = await Promise.race([
-          checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message })),
+          checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message }), watch.cancelSignal),
           whenAborted(watch.cancelSignal).then(() => undefined),
         ]);
       } catch (error) {

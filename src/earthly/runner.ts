@@ -95,6 +95,9 @@ export function stopTimeoutMs(env: NodeJS.ProcessEnv): number {
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/** How long Earthly's pipes may stay open after it exited before canvos closes them. */
+const PIPE_GRACE_MS = 2_000;
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     // The child leads its own process group: the group takes everything it started.
@@ -297,12 +300,18 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       readChunks(child.stdout, deliver("stdout"), guard),
       readChunks(child.stderr, deliver("stderr"), guard),
     ]);
-    const result = await child;
-    exited = true;
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+    // Earthly's exit is what counts, not the end of its pipes: a process it (or a wrapper script)
+    // left behind, outside its group, may hold them open for its whole life. execa settles only
+    // when the pipes close, so the exit event decides; execa's result only for a failed spawn.
+    const exitEvent = new Promise<number | undefined>((resolve) => child.once("exit", (code) => resolve(code ?? undefined)));
+    const first = await Promise.race([child.then((result) => ({ result })), exitEvent.then((code) => ({ code }))]);
+    if ("result" in first && first.result.failed && first.result.exitCode === undefined && first.result.signal === undefined) {
       // Spawning itself failed (ENOENT, EACCES).
+      exited = true;
       throw missingBinary(invocation.file);
     }
+    const exitCode = "code" in first ? first.code : first.result.exitCode;
+    exited = true;
     // Earthly is gone; whatever is left in its group (a RUN process it did not signal, earthly#1167)
     // is an orphan of this run, after a success too.
     // The group only: Earthly's own pid is reaped and could belong to someone else by now.
@@ -311,9 +320,10 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       // `docker run --rm` removes a container that stopped; one that was killed may linger.
       if (container) await runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
     }
-    // A process that escaped the group could hold the pipes open; don't wait on it forever.
-    await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    return { exitCode: result.exitCode, interruptedBy, killed };
+    // What is still in the pipes comes within a moment; a process that escaped the group and holds
+    // them open is not waited for (the streams are closed below).
+    await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, PIPE_GRACE_MS).unref())]);
+    return { exitCode, interruptedBy, killed };
   } finally {
     exited = true;
     if (killTimer) clearTimeout(killTimer);

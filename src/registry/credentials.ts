@@ -27,12 +27,14 @@ export interface Credentials {
 /** The user name Docker's credential helpers give with an identity token as the Secret. */
 const TOKEN_USER = "<token>";
 
-export type HelperRunner = (helper: string, host: string, env: NodeJS.ProcessEnv) => Promise<ToolResult>;
+export type HelperRunner = (helper: string, host: string, env: NodeJS.ProcessEnv, cancelSignal?: AbortSignal) => Promise<ToolResult>;
 
 export interface CredentialLookup {
   env: NodeJS.ProcessEnv;
   /** For tests: run a credential helper. Defaults to the one child-process module. */
   runHelper?: HelperRunner;
+  /** A Ctrl-C: ends a hanging credential helper at once. */
+  cancelSignal?: AbortSignal | undefined;
 }
 
 export interface FoundCredentials {
@@ -53,8 +55,8 @@ function hostOf(key: string): string {
   return bare === "index.docker.io" || bare === "registry-1.docker.io" ? DOCKER_HUB : bare;
 }
 
-const defaultHelper: HelperRunner = (helper, host, env) =>
-  runTool(`docker-credential-${helper}`, ["get"], { env, input: host, timeoutMs: 20_000 });
+const defaultHelper: HelperRunner = (helper, host, env, cancelSignal) =>
+  runTool(`docker-credential-${helper}`, ["get"], { env, input: host, timeoutMs: 20_000, cancelSignal });
 
 export async function findCredentials(registry: string, lookup: CredentialLookup): Promise<FoundCredentials> {
   const configFile = dockerConfigFile(lookup.env);
@@ -100,7 +102,8 @@ async function askHelper(helper: string, registry: string, lookup: CredentialLoo
   const run = lookup.runHelper ?? defaultHelper;
   // Helpers store Docker Hub under its v1 URL.
   const server = registry === DOCKER_HUB ? "https://index.docker.io/v1/" : registry;
-  const result = await run(helper, server, lookup.env);
+  const result = await run(helper, server, lookup.env, lookup.cancelSignal);
+  if (result.canceled === true) return { credentials: undefined };
   if (result.notFound) return { credentials: undefined, warning: `Docker's config names the credential helper docker-credential-${helper}, which is not on PATH; asking ${registry} without credentials` };
   // "credentials not found in native keychain" is the helper's way of saying "none for this host".
   if (result.exitCode !== 0) return { credentials: undefined };
