@@ -165,7 +165,8 @@ export const expansionBudget = (): ExpansionBudget => ({ remaining: MAX_EXPANDED
 export function expandValue(raw: string, lookup: (name: string) => string | undefined, budget?: ExpansionBudget): Expansion {
   const missing: string[] = [];
   const used: string[] = [];
-  const limit = Math.min(MAX_EXPANDED_VALUE, budget?.remaining ?? MAX_EXPANDED_VALUE);
+  // The text as written is bounded by the file's size; what expansion adds is what is limited.
+  const limit = Math.max(raw.length, Math.min(MAX_EXPANDED_VALUE, raw.length + (budget?.remaining ?? MAX_EXPANDED_VALUE)));
   const parts: string[] = [];
   let length = 0;
   let tooLarge = false;
@@ -196,7 +197,7 @@ export function expandValue(raw: string, lookup: (name: string) => string | unde
     }
   }
   push(raw.slice(from));
-  if (budget) budget.remaining -= length;
+  if (budget) budget.remaining -= Math.max(0, length - raw.length);
   return { value: tooLarge ? "" : parts.join(""), missing, used, tooLarge };
 }
 
