@@ -38,3 +38,11 @@ export function quote(value: string, max = MAX_EXCERPT): string {
   }
   return `"${printable(shown.replace(/\\/g, "\\\\").replace(/"/g, '\\"'))}"${note}`;
 }
+
+/**
+ * JSON for stdout, with the characters JSON.stringify leaves raw but a terminal acts on (C1
+ * controls, DEL, line separators, bidi overrides) written as \u escapes: the same data, safe to print.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) + "\n";
+}

@@ -1,6 +1,6 @@
 // Prints a doctor report: one line per check, the fix under anything not ok, a one-line verdict.
 import { style } from "../report/style.js";
-import { printable } from "../text.js";
+import { jsonText, printable } from "../text.js";
 import type { CheckStatus, DoctorReport } from "./checks.js";
 
 const LABEL: Readonly<Record<CheckStatus, (s: string) => string>> = {
@@ -23,5 +23,5 @@ export function renderDoctor(report: DoctorReport): string {
 }
 
 export function doctorJson(report: DoctorReport): string {
-  return JSON.stringify({ ok: report.ok, runner: report.runner ?? null, failures: report.failures, warnings: report.warnings, checks: report.checks }, null, 2) + "\n";
+  return jsonText({ ok: report.ok, runner: report.runner ?? null, failures: report.failures, warnings: report.warnings, checks: report.checks });
 }

@@ -26,6 +26,7 @@ import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunne
 import { readSecrets } from "./secrets.js";
 import { checkFiles } from "../config/files.js";
 import { canvosVersion } from "../config/package-version.js";
+import { jsonText } from "../text.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -167,7 +168,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   const cwd = options.request.cwd;
   const files = runFiles(plan.buildArgs, plan.secretKeys);
   if (options.dryRun) {
-    context.stdout.write(options.json ? JSON.stringify(planJson(plan), null, 2) + "\n" : renderPlan(plan));
+    context.stdout.write(options.json ? jsonText(planJson(plan)) : renderPlan(plan));
     return;
   }
   const settings = options.runner ?? DEFAULT_RUNNER_SETTINGS;

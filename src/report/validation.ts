@@ -2,7 +2,7 @@
 import type { Validation } from "../config/validate.js";
 import { formatProblem } from "../cli/handle-error.js";
 import { style } from "./style.js";
-import { printable } from "../text.js";
+import { jsonText, printable } from "../text.js";
 
 export function renderValidation(v: Validation, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
   for (const problem of v.problems) err.write(formatProblem(problem) + "\n");
@@ -47,5 +47,5 @@ function display(value: string): string {
 }
 
 export function validationJson(v: Validation): string {
-  return JSON.stringify(v, null, 2) + "\n";
+  return jsonText(v);
 }

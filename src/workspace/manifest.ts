@@ -1,6 +1,7 @@
 // build/canvos-manifest.json: what a run was asked to do and what it made, for people and tools
 // that pick up the artifacts later. Sensitive values are masked, as everywhere canvos writes.
 import { renameSync, rmSync, mkdirSync } from "node:fs";
+import { jsonText } from "../text.js";
 import { unpredictableSibling, writeExclusiveSync } from "./safe-fs.js";
 import { join } from "node:path";
 import { maskValue } from "../config/resolve.js";
@@ -73,7 +74,7 @@ export function writeManifest(cwd: string, manifest: Manifest): string {
     // A fresh file under a name nobody can guess, renamed over the record (rename replaces a link, never follows it).
     const draft = unpredictableSibling(path);
     try {
-      writeExclusiveSync(draft, JSON.stringify(manifest, null, 2) + "\n");
+      writeExclusiveSync(draft, jsonText(manifest));
       renameSync(draft, path);
     } catch (error) {
       rmSync(draft, { force: true });
