@@ -157,8 +157,8 @@ export class RegistryClient {
     }
     // Credentials cross the network in clear text over plain HTTP: only to the registry's own host,
     // never to a token service elsewhere that the registry's answer names.
-    if (credentials !== undefined && tokenUrl.protocol === "http:" && tokenUrl.host !== image.apiHost) {
-      this.options.onWarning?.(`${image.registry} sends canvos to a token service over plain HTTP on another host (${tokenUrl.host}); canvos asks it without credentials rather than send them in clear text`);
+    if (credentials !== undefined && tokenUrl.protocol === "http:" && tokenUrl.hostname !== new URL(`http://${image.apiHost}`).hostname) {
+      this.options.onWarning?.(`${image.registry} sends canvos to a token service over plain HTTP on another host (${tokenUrl.hostname}); canvos asks it without credentials rather than send them in clear text`);
       credentials = undefined;
     }
     const service = challenge.params["service"];

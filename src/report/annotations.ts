@@ -14,9 +14,9 @@ export const annotationsWanted = (env: NodeJS.ProcessEnv = process.env): boolean
 // (text.ts), so a value inside a message can neither end the command nor reach the log raw.
 const escapeData = (s: string): string =>
   s
-    .split("\n")
-    .map(printable)
-    .join("\n")
+    .split(/(\r|\n)/)
+    .map((part) => (part === "\r" || part === "\n" ? part : printable(part)))
+    .join("")
     .replace(/%/g, "%25")
     .replace(/\r/g, "%0D")
     .replace(/\n/g, "%0A");

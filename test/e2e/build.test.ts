@@ -50,7 +50,7 @@ describe("canvos build-all", () => {
 
     const got = readRecord(record);
     expect(got.argv.slice(0, 5)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "+build-all-images"]);
-    expect(got.argv.slice(3).every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
+    expect(got.argv.slice(5).every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
     expect(got.buildArgs["K8S_VERSIONS"]).toBe("1.27.2,1.28.2");
     expect(got.buildArgs["PE_VERSION"]).toBe("v4.3.2");
     expect(got.buildArgs["IMAGE_REPO"]).toBe("ubuntu");

@@ -81,7 +81,7 @@ describe("--runner docker", () => {
     // No ~/.docker/config.json here: no mount (Docker would create a directory in its place).
     expect(argv.join(" ")).not.toContain(".docker/config.json");
     expect(argv.slice(imageAt + 1, imageAt + 7)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "--secret", "MY_TOKEN"]);
-    expect(argv[imageAt + 5]).toBe("+iso");
+    expect(argv[imageAt + 7]).toBe("+iso");
     // The value reached the container through the docker CLI's environment only.
     expect(run?.env["MY_TOKEN"]).toBe("s3cr3t-value-42");
     expect(everything(cwd, r, calls())).not.toContain("s3cr3t-value-42");

@@ -34,7 +34,8 @@ function everything(cwd: string, r: { stdout: unknown; stderr: unknown }): strin
 describe("proxy URLs: one reader decides valid and secret", () => {
   // Shapes the WHATWG parser accepts but a `scheme://` pattern does not see, and passwords with
   // the characters that cut masking short before.
-  const password = fc.stringMatching(/^[A-Za-z0-9@:!$&'()*+,;=%~._-]{4,24}$/).filter((p) => /[A-Za-z0-9]{4}/.test(p));
+  // Prefixed, so a password is never a word the messages use anyway ("name", "host").
+  const password = fc.stringMatching(/^[A-Za-z0-9@:!$&'()*+,;=%~._-]{2,24}$/).map((p) => `Qz7${p}`);
   const shape = fc.constantFrom(
     (pw: string) => `http://bob:${pw}@proxy.example:3128`,
     (pw: string) => ` http://bob:${pw}@proxy.example:3128`,
