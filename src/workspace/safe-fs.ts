@@ -4,7 +4,7 @@
 // either (or about a file that grows while it is read). Files it creates in build/ and .canvos/ are
 // created exclusively and never through a symbolic link someone left at their name.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 
 /** Thrown for what is not a regular file (`ENOTREG`, `EISDIR`) or exceeds the limit (`EFBIG`). */
@@ -34,12 +34,41 @@ function tooLarge(path: string, maxBytes: number, size: number): UnreadableFileE
   return new UnreadableFileError("EFBIG", path, `is larger than ${limit}, far too large for this file`, size);
 }
 
+/** Gathers a file's chunks and fails as soon as they pass `maxBytes` (one byte more is read to tell). */
+function collector(path: string, maxBytes: number): { next(): Buffer; took(chunk: Buffer, bytesRead: number): boolean; bytes(): Buffer } {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return {
+    next: () => Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total)),
+    took(chunk, bytesRead) {
+      if (bytesRead === 0) return false;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(path, maxBytes, total);
+      return true;
+    },
+    bytes: () => Buffer.concat(chunks, total),
+  };
+}
+
 /**
  * The bytes of a regular file, at most `maxBytes` (more is an EFBIG error, whatever stat says).
  * Errors: the system's (ENOENT, EACCES...) or UnreadableFileError.
  */
 export async function readRegularFile(path: string, maxBytes: number): Promise<Buffer> {
-  // Checked on the path first, so a device or FIFO is never even opened; then on the open file.
+  const { handle, size } = await openRegular(path);
+  try {
+    if (size > maxBytes) throw tooLarge(path, maxBytes, size);
+    const bounded = collector(path, maxBytes);
+    for (let chunk = bounded.next(); bounded.took(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead); chunk = bounded.next());
+    return bounded.bytes();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Opens `path` for reading only if it is a regular file: checked on the path first, so a device or FIFO is never even opened, then on the open file. */
+async function openRegular(path: string): Promise<{ handle: FileHandle; size: number }> {
   const before = await stat(path);
   const early = kindError(path, before.isDirectory(), before.isFile());
   if (early) throw early;
@@ -48,20 +77,10 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
     const info = await handle.stat();
     const late = kindError(path, info.isDirectory(), info.isFile());
     if (late) throw late;
-    if (info.size > maxBytes) throw tooLarge(path, maxBytes, info.size);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > maxBytes) throw tooLarge(path, maxBytes, total);
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
+    return { handle, size: info.size };
+  } catch (error) {
     await handle.close();
+    throw error;
   }
 }
 
@@ -75,17 +94,9 @@ export function readRegularFileSync(path: string, maxBytes: number): Buffer {
     const info = fstatSync(fd);
     const late = kindError(path, info.isDirectory(), info.isFile());
     if (late) throw late;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > maxBytes) throw tooLarge(path, maxBytes, total);
-    }
-    return Buffer.concat(chunks, total);
+    const bounded = collector(path, maxBytes);
+    for (let chunk = bounded.next(); bounded.took(chunk, readSync(fd, chunk, 0, chunk.length, null)); chunk = bounded.next());
+    return bounded.bytes();
   } finally {
     closeSync(fd);
   }
@@ -93,17 +104,11 @@ export function readRegularFileSync(path: string, maxBytes: number): Buffer {
 
 /** The first `n` bytes of a regular file (fewer if it is shorter), e.g. to check a file's magic bytes. */
 export async function readHead(path: string, n: number): Promise<{ head: Buffer; size: number }> {
-  const before = await stat(path);
-  const early = kindError(path, before.isDirectory(), before.isFile());
-  if (early) throw early;
-  const handle = await open(path, READ_FLAGS);
+  const { handle, size } = await openRegular(path);
   try {
-    const info = await handle.stat();
-    const late = kindError(path, info.isDirectory(), info.isFile());
-    if (late) throw late;
     const head = Buffer.alloc(n);
     const { bytesRead } = await handle.read(head, 0, n, 0);
-    return { head: head.subarray(0, bytesRead), size: info.size };
+    return { head: head.subarray(0, bytesRead), size };
   } finally {
     await handle.close();
   }
