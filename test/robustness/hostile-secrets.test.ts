@@ -59,7 +59,11 @@ describe("proxy URLs: one reader decides valid and secret", () => {
         const value = make(pw);
         writeFileSync(join(cwd, ".arg"), `${key}='${value.replace(/'/g, "")}'\n`);
         const written = value.replace(/'/g, "");
-        const secret = pw.replace(/'/g, "");
+        const bare = pw.replace(/'/g, "");
+        // Where the value is userinfo alone (`http://TOKEN@host`), a `:` in it starts the password:
+        // the part before is a user name.
+        const secret = written.startsWith(`http://${bare}@`) && bare.includes(":") ? bare.slice(bare.indexOf(":") + 1) : bare;
+        if (secret.length < 4) return;
         try {
           const resolved = await loadConfig({ cwd, overrides: [], env: {} });
           const got = (resolved.config as unknown as Record<string, string>)[key] ?? "";
