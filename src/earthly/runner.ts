@@ -237,8 +237,11 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     if (container) void runTool(container.docker, ["kill", `--signal=${signal.slice(3)}`, container.name], { env: toolEnv, timeoutMs: 30_000 });
     else if (pid !== undefined) signalGroup(pid, signal);
   };
+  let forced: () => void = () => undefined;
+  const whenForced = new Promise<void>((resolve) => (forced = resolve));
   const force = (): void => {
     killed = true;
+    forced();
     // The container first: killing the docker CLI alone would leave Earthly running in it.
     if (container) void runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
@@ -311,6 +314,12 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       throw missingBinary(invocation.file);
     }
     const exitCode = "code" in first ? first.code : first.result.exitCode;
+    if (interruptedBy !== undefined || stopped) {
+      // Asked to stop, the child may go at once (a wrapper script dies of the signal) while Earthly
+      // in its group still cleans up: its pipes close when it is done, and the kill timer (or a
+      // second Ctrl-C) still ends the group when its clean-up time runs out.
+      await Promise.race([lines, whenForced]);
+    }
     exited = true;
     // Earthly is gone; whatever is left in its group (a RUN process it did not signal, earthly#1167)
     // is an orphan of this run, after a success too.
