@@ -2,6 +2,7 @@
 import { isCanvosError, ConfigError, BuildError, type Problem } from "../errors.js";
 import { annotation, annotationsWanted, problemAnnotation } from "../report/annotations.js";
 import { style } from "../report/style.js";
+import { printable } from "../text.js";
 
 /** Exit codes, documented in the README. */
 export const EXIT = {
@@ -15,7 +16,8 @@ export const EXIT = {
 /** One problem, compiler style; in a GitHub workflow followed by its annotation. */
 export function formatProblem(problem: Problem): string {
   const label = problem.severity === "error" ? style.red("error") : style.yellow("warning");
-  const line = `${problem.where}: ${label}: ${problem.message}`;
+  // Values inside messages come from files, flags and the environment: escaped, so none can forge a line.
+  const line = `${printable(problem.where)}: ${label}: ${printable(problem.message)}`;
   return annotationsWanted() ? `${line}\n${problemAnnotation(problem)}` : line;
 }
 
@@ -24,12 +26,13 @@ export function handleError(error: unknown, stderr: NodeJS.WritableStream = proc
     const lines: string[] = [];
     if (error instanceof ConfigError && error.problems.length > 0) {
       for (const problem of error.problems) lines.push(formatProblem(problem));
-      lines.push(style.red(`canvos: ${error.message}`));
+      lines.push(style.red(`canvos: ${printable(error.message)}`));
     } else {
-      lines.push(style.red(`canvos: ${error.message}`));
+      lines.push(style.red(`canvos: ${printable(error.message)}`));
     }
-    if (error instanceof BuildError) lines.push(...error.details.map((d) => `  ${d}`));
-    if (error.hint) lines.push(`  ${style.dim("hint:")} ${error.hint}`);
+    // Earthly's last lines among them: a build step's output cannot move the cursor or recolour here.
+    if (error instanceof BuildError) lines.push(...error.details.map((d) => `  ${printable(d)}`));
+    if (error.hint) lines.push(`  ${style.dim("hint:")} ${printable(error.hint)}`);
     // The problems carry their own annotations; any other error gets one, on the Earthfile's line
     // when the build said where it failed.
     if (annotationsWanted() && !(error instanceof ConfigError && error.problems.length > 0)) {
@@ -40,7 +43,7 @@ export function handleError(error: unknown, stderr: NodeJS.WritableStream = proc
   }
   const debug = Boolean(process.env["CANVOS_DEBUG"]);
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(style.red(`canvos: internal error: ${message}`) + "\n");
+  stderr.write(style.red(`canvos: internal error: ${printable(message)}`) + "\n");
   if (debug && error instanceof Error && error.stack) stderr.write(error.stack + "\n");
   else stderr.write("  This is a bug in canvos. Run again with CANVOS_DEBUG=1 for details and report it.\n");
   return EXIT.internal;

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
-import { runnerChoice } from "../earthly/runner-options.js";
+import { checkImageFlag, runnerChoice } from "../earthly/runner-options.js";
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
@@ -25,6 +25,7 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
     const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string }>();
     const { EnvironmentError } = await import("../errors.js");
     const runner = runnerChoice(opts.runner);
+    checkImageFlag("--earthly-image", opts.earthlyImage);
     const { runDoctor } = await import("../doctor/checks.js");
     const { renderDoctor, doctorJson } = await import("../doctor/render.js");
     const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage });

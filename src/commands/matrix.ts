@@ -28,10 +28,13 @@ Exit codes: 0 ok, 2 invalid configuration.`,
     const { loadWorkspaceConfig } = await import("../config/earthfile-args.js");
     const { createMatrix, renderMatrix } = await import("../plan/matrix.js");
     const { formatProblem } = await import("../cli/handle-error.js");
+    const { checkSecretNames } = await import("../earthly/secret-names.js");
+    const { jsonText } = await import("../text.js");
+    checkSecretNames(opts.secret);
     const request = configRequest(self, process.cwd());
     const resolved = await loadWorkspaceConfig(request);
     const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push), ci: Boolean(opts.ci), secrets: opts.secret }, resolved);
     for (const warning of [...resolved.warnings, ...warnings]) if (warning.severity === "warning") process.stderr.write(formatProblem(warning) + "\n");
-    process.stdout.write(opts.json ? JSON.stringify(matrix, null, 2) + "\n" : renderMatrix(matrix));
+    process.stdout.write(opts.json ? jsonText(matrix) : renderMatrix(matrix));
   });
 }

@@ -43,6 +43,15 @@ export function decodeArgFile(bytes: Uint8Array, file: string): { text: string }
   return { text: text.startsWith("\uFEFF") ? text.slice(1) : text };
 }
 
+/**
+ * A value as godotenv (Earthly's arg-file reader) reads it back exactly: single quotes keep it
+ * literal; a value holding a `'` or a line break goes in double quotes with \\ \" \$ \n \r escaped.
+ */
+export function godotenvQuote(value: string): string {
+  if (!value.includes("'") && !/[\r\n]/.test(value)) return `'${value}'`;
+  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
 export function parseArgText(text: string, file: string): ParsedArgFile {
   const lines = text.split(/\r\n|\r|\n/);
   const entries: ArgEntry[] = [];
@@ -58,11 +67,11 @@ export function parseArgText(text: string, file: string): ParsedArgFile {
     const eq = rest.search(/[=:]/);
     const keyPart = (eq === -1 ? rest : rest.slice(0, eq)).trim();
     if (eq === -1 || (rest[eq] === ":" && !/^:\s/.test(rest.slice(eq)))) {
-      error(lineNo, `expected KEY=value, found ${JSON.stringify(truncate(rest))}`);
+      error(lineNo, `expected KEY=value${lineStart(rest)}`);
       continue;
     }
     if (!KEY.test(keyPart)) {
-      error(lineNo, `${JSON.stringify(truncate(keyPart))} is not a valid name (letters, digits and _; not starting with a digit)`);
+      error(lineNo, `the text before the = is not a valid name (letters, digits and _; not starting with a digit)${lineStart(rest)}`);
       continue;
     }
     let value = rest.slice(eq + 1).trimStart();
@@ -83,7 +92,7 @@ export function parseArgText(text: string, file: string): ParsedArgFile {
       }
       const after = body.slice(close + 1).trim();
       if (after !== "" && !after.startsWith("#")) {
-        error(j + 1, `${keyPart}: unexpected text after the closing quote: ${JSON.stringify(truncate(after))}`);
+        error(j + 1, `${keyPart}: unexpected text after the closing quote (not shown: it may be part of a secret)`);
       }
       const inner = body.slice(0, close);
       entries.push({ key: keyPart, raw: quote === '"' ? unescapeDouble(inner) : inner, expand: quote === '"', line: lineNo });
@@ -131,27 +140,81 @@ export interface Expansion {
   value: string;
   /** Names referenced but defined nowhere. */
   missing: string[];
+  /** Every name referenced that had a value. */
+  used: string[];
+  /** The expansion outgrew its budget: `value` is cut short and must not be used. */
+  tooLarge: boolean;
 }
+
+/** What one value may expand to, and all of an arg file's values together (`$A$A` chains double each line). */
+export const MAX_EXPANDED_VALUE = 64 * 1024;
+export const MAX_EXPANDED_TOTAL = 4 * 1024 * 1024;
+
+/** The room left for expanded text in one arg file; shared by all its values. */
+export interface ExpansionBudget {
+  remaining: number;
+}
+
+export const expansionBudget = (): ExpansionBudget => ({ remaining: MAX_EXPANDED_TOTAL });
 
 /**
  * `$VAR` / `${VAR}` from `lookup` (earlier keys, then the environment). Linear in the value's
- * length: expanded text is never expanded again, so self-references and long chains cannot loop.
+ * length: expanded text is never expanded again, so self-references cannot loop; and bounded:
+ * past MAX_EXPANDED_VALUE, or past what `budget` has left, the expansion stops (`tooLarge`).
  */
-export function expandValue(raw: string, lookup: (name: string) => string | undefined): Expansion {
+export function expandValue(raw: string, lookup: (name: string) => string | undefined, budget?: ExpansionBudget): Expansion {
   const missing: string[] = [];
-  const value = raw.replace(/\u0000\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced: string | undefined, bare: string | undefined) => {
-    if (match === "\u0000$") return "$";
-    const name = (braced ?? bare) as string;
-    const found = lookup(name);
-    if (found === undefined) {
-      missing.push(name);
-      return "";
+  const used: string[] = [];
+  // The text as written is bounded by the file's size; what expansion adds is what is limited.
+  const limit = Math.max(raw.length, Math.min(MAX_EXPANDED_VALUE, raw.length + (budget?.remaining ?? MAX_EXPANDED_VALUE)));
+  const parts: string[] = [];
+  let length = 0;
+  let tooLarge = false;
+  const push = (text: string): void => {
+    if (tooLarge) return;
+    if (length + text.length > limit) {
+      tooLarge = true;
+      return;
     }
-    return found;
-  });
-  return { value, missing };
+    parts.push(text);
+    length += text.length;
+  };
+  const pattern = /\u0000\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+  let from = 0;
+  for (let m = pattern.exec(raw); m !== null && !tooLarge; m = pattern.exec(raw)) {
+    push(raw.slice(from, m.index));
+    from = m.index + m[0].length;
+    if (m[0] === "\u0000$") {
+      push("$");
+      continue;
+    }
+    const name = (m[1] ?? m[2]) as string;
+    const found = lookup(name);
+    if (found === undefined) missing.push(name);
+    else {
+      used.push(name);
+      push(found);
+    }
+  }
+  push(raw.slice(from));
+  if (budget) budget.remaining -= Math.max(0, length - raw.length);
+  return { value: tooLarge ? "" : parts.join(""), missing, used, tooLarge };
 }
 
-function truncate(s: string, max = 60): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+/**
+ * What an error may say about a line that is not KEY=value: such a line may be a credential (a
+ * token pasted in, a credentials file given as the arg file), so its text is never quoted; only a
+ * leading word that is a plausible parameter name followed by more text (`ARCH amd64`) is named.
+ */
+function lineStart(rest: string): string {
+  const word = /^([A-Za-z_][A-Za-z0-9_]{0,39})(?=[\s:])/.exec(rest)?.[1];
+  const named = word !== undefined && !looksLikeCredential(word) ? `; the line starts with ${word}` : "";
+  return `${named} (the line is not shown: it may hold a secret)`;
+}
+
+/** A word shaped like a token rather than a name: a known token prefix, or long and mixing cases and digits. */
+export function looksLikeCredential(word: string): boolean {
+  if (/^(gh[pousr]_|github_pat_|glpat-|xox[abpr]-|sk-|AKIA|ASIA|eyJ|AIza|ya29\.|dckr_pat_)/.test(word)) return true;
+  if (word.length < 16) return false;
+  return /[a-z]/.test(word) && /[A-Z]/.test(word) && /[0-9]/.test(word);
 }

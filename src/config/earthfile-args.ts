@@ -1,7 +1,7 @@
 // What the workspace's own Earthfile declares. A user who adds `ARG MY_PACKAGES` there may set
 // MY_PACKAGES in .arg; a catalogue parameter the Earthfile no longer declares is an error, since
 // Earthly would drop its value without a word.
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../workspace/safe-fs.js";
 import { join } from "node:path";
 import { declaredArgNames, readEarthfile } from "../earthfile/reader.js";
 import { loadConfig, type ResolveExtras } from "./resolve.js";
@@ -13,11 +13,10 @@ const MAX_EARTHFILE_BYTES = 2 * 1024 * 1024;
 export async function earthfileExtras(cwd: string): Promise<ResolveExtras> {
   let text: string;
   try {
-    const bytes = await readFile(join(cwd, "Earthfile"));
-    if (bytes.length > MAX_EARTHFILE_BYTES) return {};
-    text = bytes.toString("utf8");
+    text = (await readRegularFile(join(cwd, "Earthfile"), MAX_EARTHFILE_BYTES)).toString("utf8");
   } catch {
-    // No Earthfile here: the build will say so; the configuration can still be checked.
+    // No Earthfile here (or a FIFO, a device, a huge file): the build will say so; the
+    // configuration can still be checked.
     return {};
   }
   const model = readEarthfile(text, "Earthfile");

@@ -2,11 +2,13 @@
 // the proxy CA certificate, the cluster definition and the luet registry credentials.
 // yaml (through ./yaml.js) is imported where a YAML file is parsed, not here: a workspace without
 // user-data or spectro-luet-auth.yaml (the common case) never pays for loading it (bench/, start-up).
-import { open, readFile, stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { X509Certificate } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import type { Problem } from "../errors.js";
 import type { Config } from "./types.js";
+import { printable } from "../text.js";
+import { readHead, readRegularFile, UnreadableFileError } from "../workspace/safe-fs.js";
 
 export interface FileCheck {
   /** What the file is, e.g. "user-data". */
@@ -38,6 +40,7 @@ export async function checkFiles(config: Config, cwd: string, options: { iso: bo
   if (config.PROXY_CERT_PATH !== "") await checkCertificate(resolvePath(cwd, config.PROXY_CERT_PATH), config.PROXY_CERT_PATH, report);
   if (options.iso && config.CLUSTERCONFIG !== "") await checkClusterConfig(resolvePath(cwd, config.CLUSTERCONFIG), config.CLUSTERCONFIG, report);
   await checkLuetAuth(resolvePath(cwd, "spectro-luet-auth.yaml"), "spectro-luet-auth.yaml", report);
+  await checkEarthlyDefaults(cwd, report);
   return report;
 }
 
@@ -45,18 +48,16 @@ type Read = { text: string } | { missing: true } | { error: string };
 
 async function readText(path: string): Promise<Read> {
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) return { error: "is a directory" };
-    if (info.size > MAX_TEXT_FILE) return { error: `is ${(info.size / 1048576).toFixed(1)} MiB, far too large for this file` };
-    const bytes = await readFile(path);
+    const bytes = await readRegularFile(path, MAX_TEXT_FILE);
     if (bytes.includes(0)) return { error: "is not a text file" };
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "") };
   } catch (error) {
+    if (error instanceof UnreadableFileError) return { error: error.message };
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { missing: true };
     if (code === "EACCES") return { error: "cannot be read (permission denied)" };
     if (error instanceof TypeError) return { error: "is not UTF-8 text" };
-    return { error: (error as Error).message };
+    return { error: printable((error as Error).message) };
   }
 }
 
@@ -140,27 +141,25 @@ async function checkCertificate(path: string, label: string, report: FileReport)
 }
 
 async function checkClusterConfig(path: string, label: string, report: FileReport): Promise<void> {
+  let read: { head: Buffer; size: number };
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOTFILE" });
-    const head = new Uint8Array(2);
-    const handle = await open(path, "r");
-    try {
-      await handle.read(head, 0, 2, 0);
-    } finally {
-      await handle.close();
+    read = await readHead(path, 2);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return add(report, { role: "cluster definition", path: label, status: "warning", detail: "missing: the ISO will carry no cluster definition" }, [
+        { where: "CLUSTERCONFIG", severity: "warning", message: `${label} does not exist; the ISO will carry no cluster definition` },
+      ]);
     }
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    add(
-      report,
-      { role: "cluster definition", path: label, status: gzip ? "ok" : "warning", detail: gzip ? `${info.size} bytes` : "not gzip-compressed; Palette exports spc.tgz" },
-      gzip ? [] : [{ where: "CLUSTERCONFIG", severity: "warning", message: `${label} is not a .tgz file` }],
-    );
-  } catch {
-    add(report, { role: "cluster definition", path: label, status: "warning", detail: "missing: the ISO will carry no cluster definition" }, [
-      { where: "CLUSTERCONFIG", severity: "warning", message: `${label} does not exist; the ISO will carry no cluster definition` },
-    ]);
+    const why = error instanceof UnreadableFileError ? error.message : "cannot be read";
+    return add(report, { role: "cluster definition", path: label, status: "invalid", detail: why }, [{ where: "CLUSTERCONFIG", severity: "error", message: `${label} ${why}` }]);
   }
+  // Palette exports a gzip-compressed tar (spc.tgz); anything else would be embedded in the ISO as
+  // a cluster definition that the device cannot read.
+  const gzip = read.head[0] === 0x1f && read.head[1] === 0x8b;
+  if (gzip) return add(report, { role: "cluster definition", path: label, status: "ok", detail: `${read.size} bytes` });
+  add(report, { role: "cluster definition", path: label, status: "invalid", detail: "not a gzip archive; Palette exports spc.tgz" }, [
+    { where: "CLUSTERCONFIG", severity: "error", message: `${label} is not a gzip archive (Palette exports the cluster definition as spc.tgz)` },
+  ]);
 }
 
 async function checkLuetAuth(path: string, label: string, report: FileReport): Promise<void> {
@@ -187,4 +186,23 @@ async function checkLuetAuth(path: string, label: string, report: FileReport): P
   }
   const bad = problems.length > 0;
   add(report, { role: "luet registry credentials", path: label, status: bad ? "invalid" : "ok", detail: bad ? `${problems.length} problem(s)` : `user ${user}, password ****` }, problems);
+}
+
+/**
+ * Earthly reads `.secret` and `.env` from its working directory by itself (earthly.md). canvos
+ * points it at files of its own instead (args.ts, RUN_FILES), so such files here are not used:
+ * said, rather than left for the user to wonder why a secret in them never arrived.
+ */
+async function checkEarthlyDefaults(cwd: string, report: FileReport): Promise<void> {
+  for (const [name, instead] of [
+    [".secret", "pass build secrets with --secret NAME (the value from $NAME)"],
+    [".env", "set EARTHLY_* settings in the environment"],
+  ] as const) {
+    try {
+      await lstat(resolvePath(cwd, name));
+    } catch {
+      continue;
+    }
+    report.problems.push({ where: name, severity: "warning", message: `Earthly would read this file by itself; canvos does not let it (nothing reaches a build behind canvos's back): ${instead}` });
+  }
 }

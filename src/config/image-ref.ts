@@ -1,4 +1,5 @@
 // The Docker image reference grammar (distribution/reference), enough to reject what a registry would.
+import { quote } from "../text.js";
 
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
@@ -17,26 +18,26 @@ const MAX_NAME_LENGTH = 255;
 export function registryProblem(registry: string): string | undefined {
   if (registry === "") return "must not be empty";
   const [domain, ...path] = registry.split("/");
-  if (!domain || !domainRe.test(domain)) return `${JSON.stringify(registry)} does not start with a registry host (like ttl.sh, registry.example.com:5000)`;
-  if (path.length > 0 && !pathRe.test(path.join("/"))) return `${JSON.stringify(registry)}: the part after the host must be lowercase path components`;
+  if (!domain || !domainRe.test(domain)) return `${quote(registry)} does not start with a registry host (like ttl.sh, registry.example.com:5000)`;
+  if (path.length > 0 && !pathRe.test(path.join("/"))) return `${quote(registry)}: the part after the host must be lowercase path components`;
   return undefined;
 }
 
 /** Why `repo` is not a valid repository path, or undefined. */
 export function repositoryProblem(repo: string): string | undefined {
   if (repo === "") return "must not be empty";
-  if (!pathRe.test(repo)) return `${JSON.stringify(repo)} is not a valid repository name (lowercase letters, digits, and . _ - / between them)`;
+  if (!pathRe.test(repo)) return `${quote(repo)} is not a valid repository name (lowercase letters, digits, and . _ - / between them)`;
   return undefined;
 }
 
 export function tagProblem(tag: string): string | undefined {
-  if (tag.length > MAX_TAG_LENGTH) return `the image tag ${JSON.stringify(tag)} is ${tag.length} characters; Docker allows at most ${MAX_TAG_LENGTH}`;
-  if (!tagRe.test(tag)) return `${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; not starting with . or -)`;
+  if (tag.length > MAX_TAG_LENGTH) return `the image tag ${quote(tag)} is ${tag.length} characters; Docker allows at most ${MAX_TAG_LENGTH}`;
+  if (!tagRe.test(tag)) return `${quote(tag)} is not a valid image tag (letters, digits, _ . -; not starting with . or -)`;
   return undefined;
 }
 
 export function nameLengthProblem(name: string): string | undefined {
-  return name.length > MAX_NAME_LENGTH ? `the image name ${JSON.stringify(name)} is ${name.length} characters; registries allow at most ${MAX_NAME_LENGTH}` : undefined;
+  return name.length > MAX_NAME_LENGTH ? `the image name ${quote(name)} is ${name.length} characters; registries allow at most ${MAX_NAME_LENGTH}` : undefined;
 }
 
 /** A reference's parts, as written: nothing normalised, nothing validated. */
@@ -78,12 +79,12 @@ export function splitReference(ref: string): ReferenceParts {
 /** Why a full reference (`[host/]path[:tag][@digest]`) is invalid, or undefined. */
 export function imageReferenceProblem(ref: string): string | undefined {
   const { domain, path, tag, digest } = splitReference(ref);
-  if (digest !== undefined && !digestRe.test(digest)) return `${JSON.stringify(ref)} has an invalid digest`;
+  if (digest !== undefined && !digestRe.test(digest)) return `${quote(ref)} has an invalid digest`;
   if (tag !== undefined) {
     const problem = tagProblem(tag);
     if (problem) return problem;
   }
-  if (domain !== undefined && !domainRe.test(domain)) return `${JSON.stringify(ref)} has an invalid registry host`;
-  if (!pathRe.test(path)) return `${JSON.stringify(ref)} is not a valid image reference`;
+  if (domain !== undefined && !domainRe.test(domain)) return `${quote(ref)} has an invalid registry host`;
+  if (!pathRe.test(path)) return `${quote(ref)} is not a valid image reference`;
   return nameLengthProblem(domain === undefined ? path : `${domain}/${path}`);
 }

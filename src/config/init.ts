@@ -5,6 +5,7 @@ import { resolve as resolvePath } from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
 import { loadConfig } from "./resolve.js";
 import type { ResolveOptions } from "./types.js";
+import { godotenvQuote } from "./arg-file.js";
 
 const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -48,8 +49,9 @@ export function fillArgTemplate(template: string, values: ReadonlyMap<string, st
   return lines.join("\n");
 }
 
+/** Plain words stay plain; anything else quoted the way godotenv (and canvos's reader) reads it back exactly. */
 function quoteIfNeeded(value: string): string {
-  return /^[A-Za-z0-9_./:@,+-]*$/.test(value) ? value : `'${value.replace(/'/g, "")}'`;
+  return /^[A-Za-z0-9_./:@,+-]*$/.test(value) ? value : godotenvQuote(value);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 // The Kubernetes versions matrix, read from k8s_version.json (shared with the Earthfile).
-import { readFileSync } from "node:fs";
+import { readRegularFileSync } from "../workspace/safe-fs.js";
 import { fileURLToPath } from "node:url";
 // A namespace import, not { z }: the bundle (scripts/bundle.mjs) then leaves out what canvos never
 // uses of zod, its ~40 locales above all (760 KB of JavaScript to compile at start-up, 170 KB without).
@@ -20,7 +20,7 @@ let cached: K8sMatrix | undefined;
 
 export function loadMatrix(file: string = K8S_MATRIX_FILE): K8sMatrix {
   if (file === K8S_MATRIX_FILE && cached) return cached;
-  const matrix = matrixSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  const matrix = matrixSchema.parse(JSON.parse(readRegularFileSync(file, 1024 * 1024).toString("utf8")));
   if (file === K8S_MATRIX_FILE) cached = matrix;
   return matrix;
 }

@@ -1,10 +1,12 @@
 // Resolves the configuration: built-in defaults < the arg file < command-line overrides, with the
 // proxy variables falling back to the environment. Every problem is collected before anything is
 // thrown, so the user fixes them all in one go.
-import { readFile, stat } from "node:fs/promises";
+import { quote } from "../text.js";
 import { relative, resolve as resolvePath, isAbsolute } from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
-import { decodeArgFile, expandValue, parseArgText, sizeProblem } from "./arg-file.js";
+import { readRegularFile, UnreadableFileError } from "../workspace/safe-fs.js";
+import { MAX_ARG_FILE_BYTES, decodeArgFile, expandValue, expansionBudget, looksLikeCredential, MAX_EXPANDED_TOTAL, MAX_EXPANDED_VALUE, parseArgText, sizeProblem } from "./arg-file.js";
+import { parseProxyUrl } from "./proxy-url.js";
 import { PARAMETERS, parameterSpec, PARAMETER_NAMES } from "./parameters.js";
 import { configFieldsSchema } from "./schema.js";
 import { crossFieldProblems } from "./rules.js";
@@ -49,18 +51,28 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
   }
 
   const argFile = await readArgFile(options, problems, warnings);
+  const secretKeys = new Set<string>();
   const display = argFile ? displayPath(cwd, argFile.path) : "";
   const firstLine = new Map<string, number>();
   if (argFile) {
     const parsed = parseArgText(argFile.text, display);
     problems.push(...parsed.problems);
     const fileValues = new Map<string, string>();
+    const budget = expansionBudget();
     for (const entry of parsed.entries) {
       const where = `${display}:${entry.line}`;
       const lookup = (name: string): string | undefined =>
         overrideByKey.get(name)?.value ?? fileValues.get(name) ?? defaultOf(name, slots) ?? options.env[name];
-      const { value, missing } = entry.expand ? expandValue(entry.raw, lookup) : { value: entry.raw, missing: [] };
+      const { value, missing, used, tooLarge } = entry.expand ? expandValue(entry.raw, lookup, budget) : { value: entry.raw, missing: [], used: [], tooLarge: false };
       for (const name of missing) warnings.push({ where, severity: "warning", message: `${entry.key}: $${name} is not set anywhere; it expands to ""` });
+      if (tooLarge) {
+        problems.push({ where, severity: "error", message: `${entry.key}: its $VAR expansion grows past ${MAX_EXPANDED_VALUE / 1024} KiB (or the whole file's past ${MAX_EXPANDED_TOTAL / 1048576} MiB); an arg file value is a few words` });
+        continue;
+      }
+      // A value built from a secret is a secret: masked wherever it shows, never on a command line.
+      const fromSecret = used.find((name) => SECRET_NAME.test(name) || secretKeys.has(name) || (parameterSpec(name)?.sensitive === true && (lookup(name) ?? "") !== ""));
+      if (fromSecret !== undefined) secretKeys.add(entry.key);
+      else secretKeys.delete(entry.key);
       fileValues.set(entry.key, value);
 
       const legacy = LEGACY_KEYS[entry.key];
@@ -72,7 +84,9 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
         problems.push({
           where,
           severity: "error",
-          message: `unknown parameter ${entry.key}${didYouMean(entry.key, [...PARAMETER_NAMES, ...extraNames])}; Earthly would silently ignore it`,
+          message: looksLikeCredential(entry.key)
+            ? "unknown parameter (its name is not shown: it looks like a credential; is this the right file?)"
+            : `unknown parameter ${entry.key}${didYouMean(entry.key, [...PARAMETER_NAMES, ...extraNames])}; Earthly would silently ignore it`,
         });
         continue;
       }
@@ -83,7 +97,16 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
     }
   }
 
-  for (const [key, override] of overrideByKey) slots.set(key, { value: override.value, source: { kind: "flag", flag: override.flag }, expandLater: false });
+  for (const [key, override] of overrideByKey) {
+    slots.set(key, { value: override.value, source: { kind: "flag", flag: override.flag }, expandLater: false });
+    secretKeys.delete(key);
+  }
+  // A secret in a parameter that shows in image names, paths and logs cannot be kept hidden: refused.
+  for (const key of secretKeys) {
+    const spec = parameterSpec(key);
+    if (spec === undefined || spec.sensitive === true) continue;
+    problems.push({ where: locate(slots.get(key)?.source), severity: "error", message: `${key} takes its value from a variable whose name marks it as a secret; ${key} shows in image names, paths and logs, so it cannot hold one (pass secrets with --secret NAME)` });
+  }
 
   if (declared) {
     for (const [key, slot] of slots) {
@@ -158,7 +181,7 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
       extraSources[name] = slot.source;
     }
   }
-  return { config: valid as Config, sources, extra, extraSources, argFile: argFile?.path ?? null, warnings };
+  return { config: valid as Config, sources, extra, extraSources, argFile: argFile?.path ?? null, warnings, secretKeys };
 }
 
 async function readArgFile(options: ResolveOptions, problems: Problem[], warnings: Problem[]): Promise<{ path: string; text: string } | undefined> {
@@ -166,28 +189,23 @@ async function readArgFile(options: ResolveOptions, problems: Problem[], warning
   const path = resolvePath(options.cwd, options.argFile ?? ".arg");
   const label = explicit ? `--arg-file ${options.argFile}` : displayPath(options.cwd, path);
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      problems.push({ where: label, severity: "error", message: `${path} is a directory, not an arg file` });
-      return undefined;
-    }
-    if (!info.isFile()) {
-      problems.push({ where: label, severity: "error", message: `${path} is not a regular file` });
-      return undefined;
-    }
-    // Checked before reading, so a huge file is never loaded into memory.
-    const tooLarge = sizeProblem(info.size, displayPath(options.cwd, path));
-    if (tooLarge) {
-      problems.push(tooLarge);
-      return undefined;
-    }
-    const decoded = decodeArgFile(await readFile(path), displayPath(options.cwd, path));
+    // Read with a limit just past the arg file's own, so a huge file is never loaded into memory.
+    const bytes = await readRegularFile(path, MAX_ARG_FILE_BYTES + 1);
+    const decoded = decodeArgFile(bytes, displayPath(options.cwd, path));
     if ("problem" in decoded) {
       problems.push(decoded.problem);
       return undefined;
     }
     return { path, text: decoded.text };
   } catch (error) {
+    if (error instanceof UnreadableFileError) {
+      problems.push(
+        error.code === "EFBIG"
+          ? (sizeProblem(error.size ?? MAX_ARG_FILE_BYTES + 1, displayPath(options.cwd, path)) as Problem)
+          : { where: label, severity: "error", message: error.code === "EISDIR" ? `${path} is a directory, not an arg file` : `${path} is not a regular file` },
+      );
+      return undefined;
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !explicit) {
       warnings.push({ where: label, severity: "warning", message: "no .arg file here; using the built-in defaults (canvos init writes one)" });
@@ -217,7 +235,7 @@ function defaultOf(name: string, slots: Map<string, Slot>): string | undefined {
 }
 
 function defaultNote(slot: Slot | undefined): string {
-  return slot?.source.kind === "default" ? ` (${JSON.stringify(slot.value)} is the default; set it in .arg or with a flag)` : "";
+  return slot?.source.kind === "default" ? ` (${quote(slot.value)} is the default; set it in .arg or with a flag)` : "";
 }
 
 export function displayPath(cwd: string, path: string): string {
@@ -238,31 +256,27 @@ export function locate(source: Source | undefined): string {
   }
 }
 
-const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|_KEY$|^KEY$/i;
-
-const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i;
+/** Names that mark a value as secret: every one of its values is, whole. */
+export const SECRET_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|AUTH|_KEY$|^KEY$|_PW$|^PW$|_PASS$|^PASS$/i;
 
 /**
- * The part of a value that must never be shown, or undefined: all of a secret-looking key's value,
- * the password of a proxy URL (its whole userinfo when it has no user:password form). The one
- * notion of "sensitive": masking, argv and output redaction all derive from it.
+ * The part of a value that must never be shown, or undefined: all of a secret-looking key's value
+ * (or of a key in `secretKeys`, whose value came from a secret), the secret part of a proxy URL as
+ * its one reader (proxy-url.ts) finds it, and all of a proxy value that reader rejects, since then
+ * nobody can tell where its password is. The one notion of "sensitive": masking, argv and output
+ * redaction all derive from it.
  */
-export function secretPart(name: string, value: string): { start: number; end: number } | undefined {
+export function secretPart(name: string, value: string, secretKeys?: ReadonlySet<string>): { start: number; end: number } | undefined {
   if (value === "") return undefined;
-  if (SECRET_NAME.test(name)) return { start: 0, end: value.length };
+  if (SECRET_NAME.test(name) || secretKeys?.has(name) === true) return { start: 0, end: value.length };
   if (!parameterSpec(name)?.sensitive) return undefined;
-  const m = URL_USERINFO.exec(value);
-  if (!m) return undefined;
-  const scheme = m[1] as string;
-  const userinfo = m[2] as string;
-  const colon = userinfo.indexOf(":");
-  const start = scheme.length + (colon === -1 ? 0 : colon + 1);
-  return { start, end: scheme.length + userinfo.length };
+  const parsed = parseProxyUrl(value);
+  return parsed.ok ? parsed.url.secret : { start: 0, end: value.length };
 }
 
 /** The value as it may be shown: its secret part, if any, replaced by ****. */
-export function maskValue(name: string, value: string): string {
-  const part = secretPart(name, value);
+export function maskValue(name: string, value: string, secretKeys?: ReadonlySet<string>): string {
+  const part = secretPart(name, value, secretKeys);
   return part === undefined ? value : `${value.slice(0, part.start)}****${value.slice(part.end)}`;
 }
 

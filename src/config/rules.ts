@@ -1,5 +1,6 @@
 // Rules that involve more than one parameter (facts.md, "Parameter rules"). Each runs only when
 // the fields it reads are valid on their own, so one typo does not set off a cascade.
+import { quote } from "../text.js";
 import type { Config, ParameterName } from "./types.js";
 import { OS_VERSIONS } from "./parameters.js";
 import { versionsFor, type K8sMatrix, loadMatrix } from "./k8s-matrix.js";
@@ -44,7 +45,7 @@ export function crossFieldProblems(c: Partial_, matrix: K8sMatrix = loadMatrix()
   if (has(c, "OS_DISTRIBUTION", "OS_VERSION")) {
     const allowed = OS_VERSIONS[c.OS_DISTRIBUTION];
     if (allowed && !allowed.includes(c.OS_VERSION)) {
-      error("OS_VERSION", `${JSON.stringify(c.OS_VERSION)} is not a version of ${c.OS_DISTRIBUTION}: use ${allowed.join(", ")}${didYouMean(c.OS_VERSION, allowed)}`, ["OS_DISTRIBUTION"]);
+      error("OS_VERSION", `${quote(c.OS_VERSION)} is not a version of ${c.OS_DISTRIBUTION}: use ${allowed.join(", ")}${didYouMean(c.OS_VERSION, allowed)}`, ["OS_DISTRIBUTION"]);
     } else if (!allowed && c.OS_VERSION === "") {
       error("OS_VERSION", `must not be empty for ${c.OS_DISTRIBUTION}`, ["OS_DISTRIBUTION"]);
     }
@@ -74,7 +75,7 @@ export function crossFieldProblems(c: Partial_, matrix: K8sMatrix = loadMatrix()
 export function k8sVersionProblem(version: string, distribution: Config["K8S_DISTRIBUTION"], fips: boolean, matrix: K8sMatrix = loadMatrix()): string | undefined {
   const versions = versionsFor(distribution, fips, matrix);
   const bare = version.replace(/^v/, "");
-  if (versions.includes(bare)) return version === bare ? undefined : `${JSON.stringify(version)}: write it without the leading v (${bare}); image tags use the bare version`;
+  if (versions.includes(bare)) return version === bare ? undefined : `${quote(version)}: write it without the leading v (${bare}); image tags use the bare version`;
   const mode = fips ? "FIPS " : "";
-  return `${JSON.stringify(version)} is not in the ${mode}${distribution} matrix (k8s_version.json): ${versions.join(", ")}${didYouMean(bare, versions)}`;
+  return `${quote(version)} is not in the ${mode}${distribution} matrix (k8s_version.json): ${versions.join(", ")}${didYouMean(bare, versions)}`;
 }

@@ -2,9 +2,11 @@
 // Cross-field rules live in rules.ts and run over the fields that passed.
 // A namespace import, not { z }: the bundle (scripts/bundle.mjs) then leaves out what canvos never
 // uses of zod, its ~40 locales above all (760 KB of JavaScript to compile at start-up, 170 KB without).
+import { quote } from "../text.js";
 import * as z from "zod";
 import { PARAMETERS, type ParameterSpec } from "./parameters.js";
 import { didYouMean } from "./suggest.js";
+import { proxyUrlProblem } from "./proxy-url.js";
 import { imageReferenceProblem, registryProblem, repositoryProblem } from "./image-ref.js";
 
 const VERSION = /^v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.-]+)?$/;
@@ -19,7 +21,7 @@ function custom(check: (value: string) => string | undefined) {
 
 function oneOf(values: readonly string[]) {
   return (value: string) =>
-    values.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${values.join(", ")}${didYouMean(value, values)}`;
+    values.includes(value) ? undefined : `${quote(value)} is not one of ${values.join(", ")}${didYouMean(value, values)}`;
 }
 
 const booleanField = z.string().transform((value, ctx) => {
@@ -27,7 +29,7 @@ const booleanField = z.string().transform((value, ctx) => {
   if (value === "false") return false;
   const lower = value.toLowerCase();
   const hint = ["true", "yes", "1", "on"].includes(lower) ? ' (did you mean "true"?)' : ["false", "no", "0", "off"].includes(lower) ? ' (did you mean "false"?)' : "";
-  ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not a boolean: use true or false${hint}` });
+  ctx.addIssue({ code: "custom", message: `${quote(value)} is not a boolean: use true or false${hint}` });
   return z.NEVER;
 });
 
@@ -37,16 +39,16 @@ const NAMED_CHECKS: Readonly<Record<string, (value: string) => string | undefine
   IMAGE_REPO: repositoryProblem,
   ISO_NAME: (value) => {
     if (value === "") return "must not be empty";
-    if (value.endsWith(".iso")) return `${JSON.stringify(value)}: give the name without .iso (the build adds it: ${value})`;
-    if (!PLAIN_FILE_NAME.test(value) || value.length > 200) return `${JSON.stringify(value)} is not a plain file name (letters, digits, . _ + -; no / or spaces)`;
+    if (value.endsWith(".iso")) return `${quote(value)}: give the name without .iso (the build adds it: ${quote(value)})`;
+    if (!PLAIN_FILE_NAME.test(value) || value.length > 200) return `${quote(value)} is not a plain file name (letters, digits, . _ + -; no / or spaces)`;
     return undefined;
   },
-  CUSTOM_TAG: (value) => (value === "" || /^[\w][\w.-]*$/.test(value) ? undefined : `${JSON.stringify(value)} cannot be part of an image tag (letters, digits, _ . -)`),
+  CUSTOM_TAG: (value) => (value === "" || /^[\w][\w.-]*$/.test(value) ? undefined : `${quote(value)} cannot be part of an image tag (letters, digits, _ . -)`),
   SPECTRO_PUB_REPO: registryProblem,
   SPECTRO_LUET_REPO: registryProblem,
   KAIROS_BASE_IMAGE_URL: registryProblem,
-  K3S_FLAVOR_TAG: (value) => (/^[a-z0-9]+$/.test(value) ? undefined : `${JSON.stringify(value)} is not a flavour tag like k3s1`),
-  RKE2_FLAVOR_TAG: (value) => (/^[a-z0-9]+$/.test(value) ? undefined : `${JSON.stringify(value)} is not a flavour tag like rke2r1`),
+  K3S_FLAVOR_TAG: (value) => (/^[a-z0-9]+$/.test(value) ? undefined : `${quote(value)} is not a flavour tag like k3s1`),
+  RKE2_FLAVOR_TAG: (value) => (/^[a-z0-9]+$/.test(value) ? undefined : `${quote(value)} is not a flavour tag like rke2r1`),
 };
 
 function kindCheck(spec: ParameterSpec): (value: string) => string | undefined {
@@ -55,29 +57,16 @@ function kindCheck(spec: ParameterSpec): (value: string) => string | undefined {
       return oneOf(spec.values ?? []);
     case "version":
       return (value) =>
-        value === "" && spec.default === "" ? undefined : VERSION.test(value) ? undefined : `${JSON.stringify(value)} is not a version (like ${spec.default || "1.27.2"})`;
+        value === "" && spec.default === "" ? undefined : VERSION.test(value) ? undefined : `${quote(value)} is not a version (like ${spec.default || "1.27.2"})`;
     case "image":
       return (value) => (value === "" ? undefined : imageReferenceProblem(value));
     case "url":
-      return (value) => {
-        if (value === "") return undefined;
-        try {
-          const url = new URL(value);
-          if (url.protocol !== "http:" && url.protocol !== "https:") return "must be an http:// or https:// URL";
-          return undefined;
-        } catch {
-          return `${JSON.stringify(redactUserinfo(value))} is not a URL (like http://proxy.example.com:3128)`;
-        }
-      };
+      return proxyUrlProblem;
     case "path":
       return (value) => (value.includes("\0") ? "contains a NUL byte" : undefined);
     default:
       return () => undefined;
   }
-}
-
-function redactUserinfo(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, "//****@");
 }
 
 function fieldSchema(spec: ParameterSpec): z.ZodType<string | boolean, string> {

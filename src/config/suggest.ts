@@ -1,4 +1,5 @@
 // "Did you mean" for keys, flags and enum values.
+import { quote } from "../text.js";
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -35,5 +36,5 @@ export function closest(input: string, candidates: Iterable<string>): string | u
 
 export function didYouMean(input: string, candidates: Iterable<string>): string {
   const match = closest(input, candidates);
-  return match === undefined ? "" : ` (did you mean ${JSON.stringify(match)}?)`;
+  return match === undefined ? "" : ` (did you mean ${quote(match)}?)`;
 }

@@ -79,4 +79,6 @@ export interface ResolvedConfig {
   argFile: string | null;
   /** Things worth saying that do not stop the run (a missing default `.arg`, say). */
   warnings: readonly Problem[];
+  /** Keys whose value was built from a secret (`${GITHUB_TOKEN}`): secret as a whole, like a secret-named key. */
+  secretKeys: ReadonlySet<string>;
 }

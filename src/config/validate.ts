@@ -38,11 +38,11 @@ export async function validateWorkspace(request: ResolveOptions, extras: Resolve
   const parameters: ResolvedParameter[] = PARAMETERS.map((spec) => {
     const source = resolved.sources[spec.name] ?? { kind: "default" as const };
     const value = resolved.config[spec.name as keyof typeof resolved.config];
-    return { name: spec.name, value: maskValue(spec.name, String(value)), source: source.kind, from: locate(source) };
+    return { name: spec.name, value: maskValue(spec.name, String(value), resolved.secretKeys), source: source.kind, from: locate(source) };
   });
   for (const [name, value] of Object.entries(resolved.extra)) {
     const source = resolved.extraSources[name] ?? { kind: "default" as const };
-    parameters.push({ name, value: maskValue(name, value), source: source.kind, from: locate(source), extra: true });
+    parameters.push({ name, value: maskValue(name, value, resolved.secretKeys), source: source.kind, from: locate(source), extra: true });
   }
   return {
     validation: { valid: !problems.some((p) => p.severity === "error"), argFile: resolved.argFile, parameters, files: report.files, problems },

@@ -95,8 +95,17 @@ function applyCarriageReturns(buf: Buffer): Buffer {
   return buf.subarray(0, w);
 }
 
-/** Every occurrence of each value replaced by ****; the same buffer back when none occurs. */
+/**
+ * Every occurrence of each value replaced by ****, also where colour codes split it (`hun\x1b[0mter2`
+ * shows as hunter2 on a terminal, and as hunter2 in the log once the codes are stripped). The same
+ * buffer back when nothing matches.
+ */
 export function redactBytes(lines: Buffer, values: readonly Buffer[]): Buffer {
+  const plain = redactPlain(lines, values);
+  return plain.indexOf(ESC) === -1 ? plain : redactThroughEscapes(plain, values);
+}
+
+function redactPlain(lines: Buffer, values: readonly Buffer[]): Buffer {
   let out = lines;
   for (const value of values) {
     let at = out.indexOf(value);
@@ -112,6 +121,45 @@ export function redactBytes(lines: Buffer, values: readonly Buffer[]): Buffer {
     out = Buffer.concat(parts);
   }
   return out;
+}
+
+/**
+ * Matches on the text as shown (escape sequences left out, as stripAnsi removes them), then
+ * masks the raw span each match covers, the escape sequences inside it included.
+ */
+function redactThroughEscapes(raw: Buffer, values: readonly Buffer[]): Buffer {
+  const shown = Buffer.allocUnsafe(raw.length);
+  const at = new Uint32Array(raw.length);
+  let n = 0;
+  for (let i = 0; i < raw.length; ) {
+    if (raw[i] === ESC) {
+      const skip = escapeLength(raw, i);
+      if (skip > 0) {
+        i += skip;
+        continue;
+      }
+    }
+    shown[n] = raw[i] as number;
+    at[n++] = i++;
+  }
+  const visible = shown.subarray(0, n);
+  const spans: [number, number][] = [];
+  for (const value of values) {
+    for (let found = visible.indexOf(value); found !== -1; found = visible.indexOf(value, found + value.length)) {
+      spans.push([at[found] as number, (at[found + value.length - 1] as number) + 1]);
+    }
+  }
+  if (spans.length === 0) return raw;
+  spans.sort((a, b) => a[0] - b[0]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const [start, end] of spans) {
+    if (end <= from) continue;
+    if (start >= from) parts.push(raw.subarray(from, start), MASK);
+    from = end;
+  }
+  parts.push(raw.subarray(from));
+  return Buffer.concat(parts);
 }
 
 const MASK = Buffer.from("****");

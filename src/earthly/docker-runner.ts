@@ -90,7 +90,7 @@ export function dockerRunner(options: DockerRunnerOptions): RunnerStrategy {
     build(request): EarthlyInvocation {
       return {
         file: docker,
-        args: [...base(request.env, request.cwd, name), options.image, ...earthlyArgs(request.flags, request.target, request.buildArgs)],
+        args: [...base(request.env, request.cwd, name), options.image, ...earthlyArgs(request.flags, request.target, request.buildArgs, request.secretKeys)],
         env: childEnv(request.env),
         cwd: request.cwd,
         container: { docker, name },

@@ -1,8 +1,7 @@
 // One build command from start to end: resolve, plan, (dry run: print and stop), lock the
 // workspace, run Earthly, check what it made, record it, report it. Prints nothing itself except
 // the results on stdout; progress goes through the reporter, errors are thrown.
-import { rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { secretPart } from "../config/resolve.js";
 import { loadWorkspaceConfig } from "../config/earthfile-args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
@@ -17,7 +16,8 @@ import { LOG_DIR, LogFile, logPathFor } from "../workspace/log-file.js";
 import { createManifest, writeManifest, MANIFEST_FILE, type Manifest } from "../workspace/manifest.js";
 import { fsReason, isFsError, makeDir } from "../workspace/fs-errors.js";
 import { clearStage, planStaging, stageFiles, type Staging } from "../workspace/stage.js";
-import { argFileText, checkPassThrough, ARG_FILE, maskArgv } from "./args.js";
+import { checkPassThrough, maskArgv, runFiles } from "./args.js";
+import { removeRunFiles, writeRunFiles } from "../workspace/run-files.js";
 import type { Reporter } from "./events.js";
 import { cleanLines } from "./clean-bytes.js";
 import { OutputTracker, type EarthlyOutcome } from "./output.js";
@@ -26,6 +26,7 @@ import { DEFAULT_RUNNER_SETTINGS, prepareRunner, startRunner, type PreparedRunne
 import { readSecrets } from "./secrets.js";
 import { checkFiles } from "../config/files.js";
 import { canvosVersion } from "../config/package-version.js";
+import { jsonText } from "../text.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -93,10 +94,10 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
  * values and keeps them off Earthly's argv): a proxy URL's password, a token. Earthly's
  * own output must not show them either.
  */
-export function sensitiveParts(args: Readonly<Record<string, string>>): string[] {
+export function sensitiveParts(args: Readonly<Record<string, string>>, secretKeys?: ReadonlySet<string>): string[] {
   const parts = new Set<string>();
   for (const [key, value] of Object.entries(args)) {
-    const part = secretPart(key, value);
+    const part = secretPart(key, value, secretKeys);
     if (part === undefined) continue;
     const secret = value.slice(part.start, part.end);
     if (secret === "") continue;
@@ -165,9 +166,9 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   if (planWatch.received !== undefined) throw new InterruptedError(planWatch.received);
   const { plan, resolved, prepared, staging, luetPasswords } = planned;
   const cwd = options.request.cwd;
-  const argFile = join(cwd, ARG_FILE);
+  const files = runFiles(plan.buildArgs, plan.secretKeys);
   if (options.dryRun) {
-    context.stdout.write(options.json ? JSON.stringify(planJson(plan), null, 2) + "\n" : renderPlan(plan));
+    context.stdout.write(options.json ? jsonText(planJson(plan)) : renderPlan(plan));
     return;
   }
   const settings = options.runner ?? DEFAULT_RUNNER_SETTINGS;
@@ -185,7 +186,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     watch.dispose();
     throw error;
   }
-  const logPath = logPathFor(options.command, start);
+  let logPath = logPathFor(options.command, start);
   let log: LogFile | undefined;
   let earthlyVersionLine: string | undefined;
   let versionCheck: Promise<unknown> = Promise.resolve(undefined);
@@ -231,25 +232,19 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   };
   let interruptionLogged = false;
   try {
-    try {
-      makeDir(dirname(argFile));
-      // Created 0600 before anything is written: the proxy passwords in it are for Earthly alone.
-      rmSync(argFile, { force: true });
-      writeFileSync(argFile, argFileText(plan.buildArgs), { mode: 0o600 });
-    } catch (error) {
-      if (!isFsError(error)) throw error;
-      throw new EnvironmentError(`cannot write the run's arg file ${argFile}: ${fsReason(error)}`, "canvos needs a writable .canvos/ folder in the workspace");
-    }
+    // Created 0600 before anything is written: the proxy passwords in the arg file are for Earthly alone.
+    writeRunFiles(cwd, files);
     try {
       // build/ must take the log (and later the manifest and the ISO): checked before Earthly starts.
       makeDir(join(cwd, LOG_DIR));
       log = new LogFile(cwd, logPath);
+      logPath = log.relativePath;
     } catch (error) {
       if (!isFsError(error)) throw error;
       throw buildDirError(cwd, error);
     }
     writeLog(`# canvos ${options.command} ${start.toISOString()}`);
-    writeLog(`# ${maskArgv(plan.argv).join(" ")}`);
+    writeLog(`# ${maskArgv(plan.argv, plan.secretKeys).join(" ")}`);
     for (const warning of plan.warnings) {
       if (warning.severity === "warning") reporter.event({ type: "warning", message: `${warning.where}: ${warning.message}` });
     }
@@ -262,7 +257,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
     if (runner.helper) writeLog(`# canvos: proxy mode, BuildKit helper ${runner.helper.name}`);
     const env = runner.env;
     // Proxy passwords travel in the arg file, but a build step may still print them.
-    const redact = [...runner.redact, ...sensitiveParts(plan.buildArgs)];
+    const redact = [...runner.redact, ...sensitiveParts(plan.buildArgs, plan.secretKeys)];
     const strategy = prepared.kind === "docker" ? runner.strategy : context.strategy;
     const earlyLogError = log.error;
     if (earlyLogError !== undefined) throw logFailure(earlyLogError);
@@ -278,7 +273,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
 
     const tracker = new OutputTracker();
     const running = runEarthly(
-      { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, cwd, env }), redact },
+      { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, secretKeys: plan.secretKeys, cwd, env }), redact },
       {
         // Runs of whole lines as bytes (a GB of log must not cost a string per line): cleaned once
         // for the log and a plain --verbose; the tracker decodes only lines that can matter.
@@ -361,7 +356,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
       let pushed: Awaited<ReturnType<typeof checkPushed>> | undefined;
       try {
         pushed = await Promise.race([
-          checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message })),
+          checkPushed([...providerRefs], options.request.env, (message) => reporter.event({ type: "warning", message }), watch.cancelSignal),
           whenAborted(watch.cancelSignal).then(() => undefined),
         ]);
       } catch (error) {
@@ -412,7 +407,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext = de
   } finally {
     // A build that failed early does not leave `earthly --version` behind.
     await versionCheck;
-    rmSync(argFile, { force: true });
+    removeRunFiles(cwd, files);
     clearStage(cwd, staging);
     // The BuildKit helper goes after success, failure and Ctrl-C alike.
     await runner?.stop();

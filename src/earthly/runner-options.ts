@@ -2,6 +2,9 @@
 // (command definitions), so it imports nothing heavier than commander.
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
+import { imageReferenceProblem } from "../config/image-ref.js";
+import { quote } from "../text.js";
+import { checkSecretNames } from "./secret-names.js";
 import { RUNNERS, type RunnerChoice } from "./runner-choice.js";
 import type { RunnerSettings } from "./runner-setup.js";
 
@@ -28,12 +31,30 @@ export function runnerSettings(opts: Record<string, unknown>): RunnerSettings {
   const runner = runnerChoice(String(opts["runner"] ?? "auto"));
   const text = (key: string): string | undefined => (typeof opts[key] === "string" && opts[key] !== "" ? (opts[key] as string) : undefined);
   const secrets = Array.isArray(opts["secret"]) ? (opts["secret"] as unknown[]).map(String) : [];
+  // Checked before anything plans or prints: a dry run's JSON carries the flags canvos passes.
+  checkSecretNames(secrets);
+  const earthlyImage = checkImageFlag("--earthly-image", text("earthlyImage"));
+  const remoteCache = checkImageFlag("--remote-cache", text("remoteCache"));
+  const buildkitHost = text("buildkitHost");
+  if (buildkitHost !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/.test(buildkitHost)) {
+    throw new ConfigError("invalid --buildkit-host", [{ where: "--buildkit-host", severity: "error", message: `${quote(buildkitHost)} is not a BuildKit address like tcp://buildkit.example.com:8372` }]);
+  }
   return {
     runner,
-    earthlyImage: text("earthlyImage"),
+    earthlyImage,
     secrets,
-    buildkitHost: text("buildkitHost"),
-    remoteCache: text("remoteCache"),
+    buildkitHost,
+    remoteCache,
     ci: opts["ci"] === true,
   };
+}
+
+/**
+ * An image reference given as a flag, checked: it reaches docker's or Earthly's command line, where
+ * a value starting with `-` would be read as an option.
+ */
+export function checkImageFlag(flag: string, value: string | undefined): string | undefined {
+  const problem = value === undefined ? undefined : imageReferenceProblem(value);
+  if (problem !== undefined) throw new ConfigError(`invalid ${flag}`, [{ where: flag, severity: "error", message: problem }]);
+  return value;
 }

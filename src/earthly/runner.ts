@@ -33,6 +33,8 @@ export interface EarthlyRequest {
   flags: readonly string[];
   target: string;
   buildArgs: Readonly<Record<string, string>>;
+  /** Build args secret as a whole (BuildPlan.secretKeys): kept off the command line. */
+  secretKeys?: ReadonlySet<string> | undefined;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -43,9 +45,9 @@ export interface RunnerStrategy {
   version(request: Pick<EarthlyRequest, "earthly" | "cwd" | "env">): EarthlyInvocation;
 }
 
-// Earthly would add these build args behind canvos's back (earthly.md, precedence); what Earthly
-// receives must be exactly the resolved configuration.
-const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH"];
+// Earthly would add these build args and secrets behind canvos's back (earthly.md, precedence);
+// what Earthly receives must be exactly the resolved configuration and the secrets named by --secret.
+const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH", "EARTHLY_SECRET_FILE_PATH", "EARTHLY_ENV_FILE_PATH", "EARTHLY_SECRETS", "EARTHLY_SECRET_FILES"];
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
@@ -56,7 +58,7 @@ export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export const nativeRunner: RunnerStrategy = {
   name: "native",
   build(request) {
-    return { file: request.earthly, args: earthlyArgs(request.flags, request.target, request.buildArgs), env: childEnv(request.env), cwd: request.cwd };
+    return { file: request.earthly, args: earthlyArgs(request.flags, request.target, request.buildArgs, request.secretKeys), env: childEnv(request.env), cwd: request.cwd };
   },
   version(request) {
     return { file: request.earthly, args: ["--version"], env: childEnv(request.env), cwd: request.cwd };
@@ -92,6 +94,9 @@ export function stopTimeoutMs(env: NodeJS.ProcessEnv): number {
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** How long Earthly's pipes may stay open after it exited before canvos closes them. */
+const PIPE_GRACE_MS = 2_000;
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -232,8 +237,11 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     if (container) void runTool(container.docker, ["kill", `--signal=${signal.slice(3)}`, container.name], { env: toolEnv, timeoutMs: 30_000 });
     else if (pid !== undefined) signalGroup(pid, signal);
   };
+  let forced: () => void = () => undefined;
+  const whenForced = new Promise<void>((resolve) => (forced = resolve));
   const force = (): void => {
     killed = true;
+    forced();
     // The container first: killing the docker CLI alone would leave Earthly running in it.
     if (container) void runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
@@ -295,12 +303,24 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       readChunks(child.stdout, deliver("stdout"), guard),
       readChunks(child.stderr, deliver("stderr"), guard),
     ]);
-    const result = await child;
-    exited = true;
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+    // Earthly's exit is what counts, not the end of its pipes: a process it (or a wrapper script)
+    // left behind, outside its group, may hold them open for its whole life. execa settles only
+    // when the pipes close, so the exit event decides; execa's result only for a failed spawn.
+    const exitEvent = new Promise<number | undefined>((resolve) => child.once("exit", (code) => resolve(code ?? undefined)));
+    const first = await Promise.race([child.then((result) => ({ result })), exitEvent.then((code) => ({ code }))]);
+    if ("result" in first && first.result.failed && first.result.exitCode === undefined && first.result.signal === undefined) {
       // Spawning itself failed (ENOENT, EACCES).
+      exited = true;
       throw missingBinary(invocation.file);
     }
+    const exitCode = "code" in first ? first.code : first.result.exitCode;
+    if (interruptedBy !== undefined || stopped) {
+      // Asked to stop, the child may go at once (a wrapper script dies of the signal) while Earthly
+      // in its group still cleans up: its pipes close when it is done, and the kill timer (or a
+      // second Ctrl-C) still ends the group when its clean-up time runs out.
+      await Promise.race([lines, whenForced]);
+    }
+    exited = true;
     // Earthly is gone; whatever is left in its group (a RUN process it did not signal, earthly#1167)
     // is an orphan of this run, after a success too.
     // The group only: Earthly's own pid is reaped and could belong to someone else by now.
@@ -309,9 +329,10 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       // `docker run --rm` removes a container that stopped; one that was killed may linger.
       if (container) await runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
     }
-    // A process that escaped the group could hold the pipes open; don't wait on it forever.
-    await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    return { exitCode: result.exitCode, interruptedBy, killed };
+    // What is still in the pipes comes within a moment; a process that escaped the group and holds
+    // them open is not waited for (the streams are closed below).
+    await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, PIPE_GRACE_MS).unref())]);
+    return { exitCode, interruptedBy, killed };
   } finally {
     exited = true;
     if (killTimer) clearTimeout(killTimer);

@@ -3,9 +3,8 @@
 // gets `--secret NAME` (earthly.md: a value on a command line shows in `ps`).
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { ConfigError } from "../errors.js";
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { ConfigError, InterruptedError } from "../errors.js";
+import { checkSecretNames } from "./secret-names.js";
 
 export interface SecretIo {
   stdin: NodeJS.ReadStream;
@@ -20,7 +19,8 @@ async function promptHidden(name: string, io: SecretIo): Promise<string> {
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);
-      rl.once("SIGINT", () => reject(new ConfigError(`no value given for the secret ${name}`)));
+      // Ctrl-C at the prompt is an interruption like any other (exit 130), not a missing value.
+      rl.once("SIGINT", () => reject(new InterruptedError("SIGINT")));
       rl.once("close", () => reject(new ConfigError(`no value given for the secret ${name}`)));
     });
   } finally {
@@ -31,9 +31,7 @@ async function promptHidden(name: string, io: SecretIo): Promise<string> {
 
 /** NAME → value for every requested secret; throws a ConfigError naming (never showing) what is missing. */
 export async function readSecrets(names: readonly string[], env: NodeJS.ProcessEnv, io: SecretIo = { stdin: process.stdin, stderr: process.stderr }): Promise<Record<string, string>> {
-  const problems = [];
-  for (const name of names) if (!NAME.test(name)) problems.push({ where: "--secret", severity: "error" as const, message: `"${name}" is not a variable name (letters, digits, _)` });
-  if (problems.length > 0) throw new ConfigError("invalid --secret", problems);
+  checkSecretNames(names);
   const values: Record<string, string> = {};
   for (const name of [...new Set(names)]) {
     const value = env[name];

@@ -5,6 +5,7 @@ import { isSensitive } from "../earthly/args.js";
 import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { providerImageRef } from "./images.js";
 import { selectK8sVersions, shellQuote } from "./plan.js";
+import { printable } from "../text.js";
 
 export interface MatrixJob {
   /** Unique and safe as a job or artifact name. */
@@ -89,10 +90,10 @@ export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): 
 export function renderMatrix(matrix: Matrix): string {
   const lines: string[] = [];
   for (const job of matrix.include) {
-    lines.push(`${job.name}`);
-    lines.push(`  run:    ${job.command}`);
-    if (job.image !== undefined) lines.push(`  yields: ${job.image}`);
-    for (const artifact of job.artifacts ?? []) lines.push(`  yields: ${artifact}`);
+    lines.push(printable(job.name));
+    lines.push(`  run:    ${printable(job.command)}`);
+    if (job.image !== undefined) lines.push(`  yields: ${printable(job.image)}`);
+    for (const artifact of job.artifacts ?? []) lines.push(`  yields: ${printable(artifact)}`);
     if (job.env.length > 0) lines.push(`  needs:  ${job.env.join(", ")} in the environment`);
   }
   return lines.join("\n") + "\n";

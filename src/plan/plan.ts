@@ -7,6 +7,7 @@ import { buildArgs, earthlyArgs, globalFlags, maskArgs, maskArgv } from "../eart
 import { versionsFor } from "../config/k8s-matrix.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { ConfigError, type Problem } from "../errors.js";
+import { printable } from "../text.js";
 
 export interface PlannedImage {
   ref: string;
@@ -23,6 +24,8 @@ export interface BuildPlan {
   /** The full Earthly command line, binary first. Carries real values: never print it, print `display`. */
   argv: string[];
   buildArgs: Record<string, string>;
+  /** Build args secret as a whole (ResolvedConfig.secretKeys): masked, kept off the argv. */
+  secretKeys: ReadonlySet<string>;
   flags: string[];
   k8sVersions: string[];
   images: PlannedImage[];
@@ -91,8 +94,9 @@ export function createPlan(request: PlanRequest): BuildPlan {
   return {
     command,
     target,
-    argv: [request.earthly, ...earthlyArgs(flags, target, args)],
+    argv: [request.earthly, ...earthlyArgs(flags, target, args, resolved.secretKeys)],
     buildArgs: args,
+    secretKeys: resolved.secretKeys,
     flags,
     k8sVersions: selection.versions,
     images,
@@ -109,8 +113,8 @@ export function planJson(plan: BuildPlan): Record<string, unknown> {
   return {
     command: plan.command,
     target: plan.target,
-    argv: maskArgv(plan.argv),
-    buildArgs: maskArgs(plan.buildArgs),
+    argv: maskArgv(plan.argv, plan.secretKeys),
+    buildArgs: maskArgs(plan.buildArgs, plan.secretKeys),
     k8sVersions: plan.k8sVersions,
     push: plan.push,
     images: plan.images.map((i) => i.ref),
@@ -131,19 +135,19 @@ export function shellQuote(word: string): string {
 /** The human dry-run output. */
 export function renderPlan(plan: BuildPlan): string {
   const lines = [`canvos ${plan.command}: Earthly target ${plan.target}`, "", "Earthly command:"];
-  const argv = maskArgv(plan.argv);
+  const argv = maskArgv(plan.argv, plan.secretKeys).map(printable);
   const head = argv.slice(0, plan.flags.length + 2).map(shellQuote).join(" ");
   lines.push(`  ${head} \\`);
   const rest = argv.slice(plan.flags.length + 2);
   rest.forEach((arg, i) => lines.push(`    ${shellQuote(arg)}${i < rest.length - 1 ? " \\" : ""}`));
   if (plan.k8sVersions.length > 0) lines.push("", `Kubernetes versions (${plan.k8sVersions.length}, one parallel run): ${plan.k8sVersions.join(", ")}`);
   lines.push("", plan.images.length > 0 ? "Images:" : "Images: none");
-  for (const image of plan.images) lines.push(`  ${image.ref}  (${image.push ? "pushed" : "local Docker only"})`);
+  for (const image of plan.images) lines.push(`  ${printable(image.ref)}  (${image.push ? "pushed" : "local Docker only"})`);
   lines.push("", plan.artifacts.length > 0 ? "Artifacts:" : "Artifacts: none");
-  for (const artifact of plan.artifacts) lines.push(`  ${artifact}`);
+  for (const artifact of plan.artifacts) lines.push(`  ${printable(artifact)}`);
   if (plan.warnings.length > 0) {
     lines.push("", "Warnings:");
-    for (const w of plan.warnings) lines.push(`  ${w.where}: ${w.message}`);
+    for (const w of plan.warnings) lines.push(`  ${printable(w.where)}: ${printable(w.message)}`);
   }
   lines.push("", "Dry run: nothing was run.");
   return lines.join("\n") + "\n";

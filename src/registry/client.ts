@@ -3,6 +3,7 @@
 // an identity token when there are some, anonymously otherwise), and plain Basic. Credentials never
 // reach a message.
 import { EnvironmentError } from "../errors.js";
+import { quote } from "../text.js";
 import { findCredentials, type CredentialLookup, type Credentials } from "./credentials.js";
 import { parseImageRef, registryScheme, type ImageRef } from "./reference.js";
 
@@ -21,6 +22,35 @@ export interface RegistryOptions extends CredentialLookup {
   timeoutMs?: number;
   /** Told once per registry when configured credentials could not be used. */
   onWarning?: (message: string) => void;
+  /** The run's cancel signal (a Ctrl-C): ends every request and credential helper at once. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A token response holds a token of a few KiB; a body beyond this is not one. */
+export const MAX_TOKEN_RESPONSE = 1024 * 1024;
+
+/** The body as text, read no further than `limit` bytes (undefined past it): a hostile server cannot fill memory. */
+async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
 }
 
 interface Challenge {
@@ -88,7 +118,9 @@ export class RegistryClient {
 
   private async send(url: string, init: RequestInit, image: ImageRef): Promise<Response> {
     try {
-      const response = await this.fetchImpl(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+      const response = await this.fetchImpl(url, { ...init, redirect: "follow", signal });
       // The body is never needed beyond the token; drop it so the connection is freed.
       if (init.method === "GET" && !url.includes("/token") && response.body) await response.body.cancel().catch(() => undefined);
       return response;
@@ -103,7 +135,7 @@ export class RegistryClient {
     if (this.options.credentials !== undefined) return Promise.resolve(this.options.credentials);
     let found = this.credentialCache.get(image.registry);
     if (!found) {
-      found = findCredentials(image.registry, this.options).then((result) => {
+      found = findCredentials(image.registry, { ...this.options, cancelSignal: this.options.signal }).then((result) => {
         if (result.warning !== undefined) this.options.onWarning?.(result.warning);
         return result.credentials;
       });
@@ -114,11 +146,21 @@ export class RegistryClient {
 
   private async authorize(response: Response, image: ImageRef): Promise<string | undefined> {
     const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
-    const credentials = await this.credentials(image);
+    let credentials = await this.credentials(image);
     // An identity token is no password: a registry that asks for Basic cannot take it.
     if (challenge?.scheme === "basic") return credentials && credentials.identityToken === undefined ? basic(credentials) : undefined;
     if (challenge?.scheme !== "bearer" || challenge.params["realm"] === undefined) return undefined;
-    const tokenUrl = new URL(challenge.params["realm"]);
+    const tokenUrl = URL.canParse(challenge.params["realm"]) ? new URL(challenge.params["realm"]) : undefined;
+    // Only a web address is followed: a realm of file:, data: or anything else is no token service.
+    if (tokenUrl === undefined || (tokenUrl.protocol !== "https:" && tokenUrl.protocol !== "http:")) {
+      throw new EnvironmentError(`${image.registry} named a token service that is not an http(s) address (its WWW-Authenticate realm is ${quote(challenge.params["realm"], 60)})`, "check the registry address; a registry behind a proxy or load balancer may be misconfigured");
+    }
+    // Credentials cross the network in clear text over plain HTTP: only to the registry's own host,
+    // never to a token service elsewhere that the registry's answer names.
+    if (credentials !== undefined && tokenUrl.protocol === "http:" && tokenUrl.hostname !== new URL(`http://${image.apiHost}`).hostname) {
+      this.options.onWarning?.(`${image.registry} sends canvos to a token service over plain HTTP on another host (${tokenUrl.hostname}); canvos asks it without credentials rather than send them in clear text`);
+      credentials = undefined;
+    }
     const service = challenge.params["service"];
     const scope = challenge.params["scope"] ?? `repository:${image.repository}:pull`;
     let tokenResponse: Response;
@@ -143,8 +185,10 @@ export class RegistryClient {
     }
     if (!tokenResponse.ok) throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) answered ${tokenResponse.status}`);
     let body: unknown;
+    const text = await readLimited(tokenResponse, MAX_TOKEN_RESPONSE);
+    if (text === undefined) throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) answered with more than ${MAX_TOKEN_RESPONSE / 1048576} MiB; a token is a few KiB`);
     try {
-      body = await tokenResponse.json();
+      body = JSON.parse(text);
     } catch {
       throw new EnvironmentError(`${image.registry}'s token service (${tokenUrl.origin}) did not answer with JSON`);
     }

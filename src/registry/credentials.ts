@@ -2,7 +2,10 @@
 // `auths[host].auth` (base64 user:password) or `.identitytoken`, or a credential helper
 // (`credsStore`/`credHelpers`) asked through `docker-credential-<name> get`. Values found here are
 // never printed.
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../workspace/safe-fs.js";
+
+/** Docker's config holds a few credentials; far more is not a config file. */
+const MAX_DOCKER_CONFIG = 4 * 1024 * 1024;
 // A namespace import, not { z }: the bundle (scripts/bundle.mjs) then leaves out what canvos never
 // uses of zod, its ~40 locales above all (760 KB of JavaScript to compile at start-up, 170 KB without).
 import * as z from "zod";
@@ -24,12 +27,14 @@ export interface Credentials {
 /** The user name Docker's credential helpers give with an identity token as the Secret. */
 const TOKEN_USER = "<token>";
 
-export type HelperRunner = (helper: string, host: string, env: NodeJS.ProcessEnv) => Promise<ToolResult>;
+export type HelperRunner = (helper: string, host: string, env: NodeJS.ProcessEnv, cancelSignal?: AbortSignal) => Promise<ToolResult>;
 
 export interface CredentialLookup {
   env: NodeJS.ProcessEnv;
   /** For tests: run a credential helper. Defaults to the one child-process module. */
   runHelper?: HelperRunner;
+  /** A Ctrl-C: ends a hanging credential helper at once. */
+  cancelSignal?: AbortSignal | undefined;
 }
 
 export interface FoundCredentials {
@@ -50,14 +55,14 @@ function hostOf(key: string): string {
   return bare === "index.docker.io" || bare === "registry-1.docker.io" ? DOCKER_HUB : bare;
 }
 
-const defaultHelper: HelperRunner = (helper, host, env) =>
-  runTool(`docker-credential-${helper}`, ["get"], { env, input: host, timeoutMs: 20_000 });
+const defaultHelper: HelperRunner = (helper, host, env, cancelSignal) =>
+  runTool(`docker-credential-${helper}`, ["get"], { env, input: host, timeoutMs: 20_000, cancelSignal });
 
 export async function findCredentials(registry: string, lookup: CredentialLookup): Promise<FoundCredentials> {
   const configFile = dockerConfigFile(lookup.env);
   let text: string;
   try {
-    text = await readFile(configFile, "utf8");
+    text = (await readRegularFile(configFile, MAX_DOCKER_CONFIG)).toString("utf8");
   } catch {
     return { credentials: undefined };
   }
@@ -97,7 +102,8 @@ async function askHelper(helper: string, registry: string, lookup: CredentialLoo
   const run = lookup.runHelper ?? defaultHelper;
   // Helpers store Docker Hub under its v1 URL.
   const server = registry === DOCKER_HUB ? "https://index.docker.io/v1/" : registry;
-  const result = await run(helper, server, lookup.env);
+  const result = await run(helper, server, lookup.env, lookup.cancelSignal);
+  if (result.canceled === true) return { credentials: undefined };
   if (result.notFound) return { credentials: undefined, warning: `Docker's config names the credential helper docker-credential-${helper}, which is not on PATH; asking ${registry} without credentials` };
   // "credentials not found in native keychain" is the helper's way of saying "none for this host".
   if (result.exitCode !== 0) return { credentials: undefined };

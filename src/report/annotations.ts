@@ -4,12 +4,22 @@
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 import { relative, resolve } from "node:path";
 import { locationOf, type Problem, type SourceLocation } from "../errors.js";
+import { printable } from "../text.js";
 
 export const annotationsWanted = (env: NodeJS.ProcessEnv = process.env): boolean => env["GITHUB_ACTIONS"] === "true";
 
 // The escaping of actions/toolkit's command.ts: a message may hold any text, a property value
 // neither the `,` between properties nor the `:` that ends them.
-const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+// Control characters other than the line breaks canvos puts in a message itself are escaped first
+// (text.ts), so a value inside a message can neither end the command nor reach the log raw.
+const escapeData = (s: string): string =>
+  s
+    .split(/(\r|\n)/)
+    .map((part) => (part === "\r" || part === "\n" ? part : printable(part)))
+    .join("")
+    .replace(/%/g, "%25")
+    .replace(/\r/g, "%0D")
+    .replace(/\n/g, "%0A");
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /**

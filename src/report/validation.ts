@@ -2,15 +2,16 @@
 import type { Validation } from "../config/validate.js";
 import { formatProblem } from "../cli/handle-error.js";
 import { style } from "./style.js";
+import { jsonText, printable } from "../text.js";
 
 export function renderValidation(v: Validation, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
   for (const problem of v.problems) err.write(formatProblem(problem) + "\n");
   if (v.parameters.length > 0) {
     const nameWidth = Math.max(...v.parameters.map((p) => p.name.length));
     const valueWidth = Math.min(60, Math.max(...v.parameters.map((p) => display(p.value).length)));
-    out.write(style.bold("Parameters") + (v.argFile ? style.dim(`  (arg file: ${v.argFile})`) : "") + "\n");
+    out.write(style.bold("Parameters") + (v.argFile ? style.dim(`  (arg file: ${printable(v.argFile)})`) : "") + "\n");
     for (const p of v.parameters) {
-      out.write(`  ${p.name.padEnd(nameWidth)}  ${display(p.value).padEnd(valueWidth)}  ${style.dim(p.from)}\n`);
+      out.write(`  ${printable(p.name).padEnd(nameWidth)}  ${display(p.value).padEnd(valueWidth)}  ${style.dim(printable(p.from))}\n`);
     }
   }
   if (v.files.length > 0) {
@@ -22,7 +23,7 @@ export function renderValidation(v: Validation, out: NodeJS.WritableStream, err:
       const mark = f.status === "ok" ? style.green("ok") : f.status === "absent" ? style.dim("absent") : f.status === "warning" ? style.yellow("warning") : style.red("invalid");
       // Padding is computed on the bare word: colour codes have no width.
       const pad = " ".repeat(markWidth - f.status.length);
-      out.write(`  ${f.role.padEnd(roleWidth)}  ${f.path.padEnd(pathWidth)}  ${mark}${pad}  ${style.dim(f.detail)}\n`);
+      out.write(`  ${f.role.padEnd(roleWidth)}  ${printable(f.path).padEnd(pathWidth)}  ${mark}${pad}  ${style.dim(printable(f.detail))}\n`);
     }
   }
   // An invalid configuration ends in an error, whose message is the summary.
@@ -42,9 +43,9 @@ function plural(n: number, word: string): string {
 }
 
 function display(value: string): string {
-  return value === "" ? '""' : JSON.stringify(value).slice(1, -1);
+  return value === "" ? '""' : printable(value);
 }
 
 export function validationJson(v: Validation): string {
-  return JSON.stringify(v, null, 2) + "\n";
+  return jsonText(v);
 }

@@ -2,7 +2,8 @@
 // .sha256 exist and agree, and every planned image appears in Earthly's output summary.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { readRegularFile } from "../workspace/safe-fs.js";
 import { basename, join } from "node:path";
 import type { EarthlyOutcome } from "../earthly/output.js";
 import type { BuildPlan } from "../plan/plan.js";
@@ -66,7 +67,14 @@ export async function checkOutputs(plan: BuildPlan, cwd: string, outcome: Earthl
     const isoRecord = artifacts.find((a) => a.path === iso);
     const sumPath = `${iso}.sha256`;
     if (!isoRecord || !artifacts.some((a) => a.path === sumPath)) continue;
-    const parsed = parseSha256File(await readFile(join(cwd, sumPath), "utf8"));
+    let text: string;
+    try {
+      text = (await readRegularFile(join(cwd, sumPath), 64 * 1024)).toString("utf8");
+    } catch (error) {
+      problems.push(`${sumPath} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const parsed = parseSha256File(text);
     if (!parsed) problems.push(`${sumPath} does not hold a sha256 sum`);
     else if (parsed.sum !== isoRecord.sha256) problems.push(`${sumPath} says ${parsed.sum} but ${iso} hashes to ${isoRecord.sha256}`);
     else if (parsed.name !== undefined && basename(parsed.name) !== basename(iso)) problems.push(`${sumPath} names ${parsed.name}, not ${basename(iso)}`);

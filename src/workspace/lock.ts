@@ -1,6 +1,7 @@
 // One build per workspace at a time. The lock lives in `.canvos/` (not `build/`), so a refused
 // second run leaves `build/` untouched. A lock whose process is gone is taken over.
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readRegularFileSync, unpredictableSibling, writeExclusiveSync } from "./safe-fs.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EnvironmentError } from "../errors.js";
@@ -40,12 +41,16 @@ interface LockSeen {
 function readLock(path: string): LockSeen | undefined {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Non-blocking: a FIFO at the lock's name must not hang the run.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
-    const ino = fstatSync(fd).ino;
+    const info = fstatSync(fd);
+    const ino = info.ino;
+    // Not a regular file, or far larger than a lock record: not a lock canvos wrote.
+    if (!info.isFile() || info.size > 64 * 1024) return { owner: undefined, text: "", ino };
     const text = readFileSync(fd, "utf8");
     try {
       const data = JSON.parse(text) as Partial<LockOwner>;
@@ -93,8 +98,13 @@ function removeStale(path: string, judged: LockSeen): void {
     throw error;
   }
   try {
-    const text = readFileSync(aside, "utf8");
-    if (statSync(aside).ino !== judged.ino || text !== judged.text) {
+    let text = "";
+    try {
+      text = readRegularFileSync(aside, 64 * 1024).toString("utf8");
+    } catch {
+      // Not a regular file: nothing a run wrote, so nothing to put back unless it changed.
+    }
+    if (lstatSync(aside).ino !== judged.ino || text !== judged.text) {
       try {
         linkOrCreate(aside, path, text);
       } catch {
@@ -119,10 +129,10 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
     // The owner is written to a file of our own first, then hard-linked into place: link() creates
     // only if absent, atomically, so two runs cannot both win, and the lock is never seen empty
     // (an empty lock, read between create and write, looked like garbage and was taken over).
-    const draft = `${path}.${process.pid}.tmp`;
+    const draft = unpredictableSibling(path);
     try {
       try {
-        writeFileSync(draft, record, { flag: "w" });
+        writeExclusiveSync(draft, record);
       } catch (error) {
         throw unwritable(cwd, error);
       }

@@ -3,8 +3,11 @@
 // nothing is lost when the process ends abruptly.
 // A log that cannot be written (a full disk) never throws into the stream that feeds it: the first
 // error is kept in `error`, nothing more is written, and the build decides what to do about it.
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { printable } from "../text.js";
+import { createExclusiveSync } from "./safe-fs.js";
 
 export const LOG_DIR = "build/logs";
 const CHUNK = 64 * 1024;
@@ -25,14 +28,36 @@ export class LogFile {
   private readonly pending = Buffer.allocUnsafe(CHUNK);
   private size = 0;
 
-  /** `relativePath` is relative to `cwd`. Throws when the file cannot be created. */
-  constructor(cwd: string, readonly relativePath: string) {
+  /** Relative to the workspace: the name asked for, or beside it when that name was taken. */
+  readonly relativePath: string;
+
+  /**
+   * `wanted` is relative to `cwd`. The log is a new file, never one found at its name (a link
+   * placed there, its name being predictable, would make canvos write elsewhere): a taken name
+   * gets a random suffix. Throws when the file cannot be created. `create` is for tests (a log
+   * on /dev/full).
+   */
+  constructor(cwd: string, wanted: string, create: (path: string) => number = (path) => createExclusiveSync(path, 0o644)) {
     mkdirSync(join(cwd, LOG_DIR), { recursive: true });
-    this.fd = openSync(join(cwd, relativePath), "a");
+    let name = wanted;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.fd = create(join(cwd, name));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 5) throw error;
+        name = wanted.replace(/\.log$/, `-${randomBytes(4).toString("hex")}.log`);
+      }
+    }
+    this.relativePath = name;
   }
 
-  /** One line of canvos's own; the LF is added. */
+  /** One line of canvos's own; the LF is added, and control characters in it are escaped (no forged lines). */
   write(line: string): void {
+    this.writeLine(printable(line));
+  }
+
+  private writeLine(line: string): void {
     if (this.fd === undefined) return;
     const bytes = Buffer.byteLength(line) + 1;
     if (bytes > CHUNK - this.size) {

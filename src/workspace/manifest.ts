@@ -1,6 +1,8 @@
 // build/canvos-manifest.json: what a run was asked to do and what it made, for people and tools
 // that pick up the artifacts later. Sensitive values are masked, as everywhere canvos writes.
-import { renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { renameSync, rmSync, mkdirSync } from "node:fs";
+import { jsonText } from "../text.js";
+import { unpredictableSibling, writeExclusiveSync } from "./safe-fs.js";
 import { join } from "node:path";
 import { maskValue } from "../config/resolve.js";
 import { EnvironmentError } from "../errors.js";
@@ -30,7 +32,7 @@ export interface Manifest {
 export function maskedConfig(resolved: ResolvedConfig): Record<string, string> {
   const out: Record<string, string> = {};
   const all = { ...(resolved.config as unknown as Record<string, string | boolean>), ...resolved.extra };
-  for (const [key, value] of Object.entries(all)) out[key] = maskValue(key, String(value));
+  for (const [key, value] of Object.entries(all)) out[key] = maskValue(key, String(value), resolved.secretKeys);
   return out;
 }
 
@@ -53,7 +55,7 @@ export function createManifest(input: ManifestInput): Manifest {
     command: input.plan.command,
     status: input.status,
     config: maskedConfig(input.resolved),
-    earthly: { version: input.earthlyVersion ?? null, command: maskArgv(input.plan.argv) },
+    earthly: { version: input.earthlyVersion ?? null, command: maskArgv(input.plan.argv, input.plan.secretKeys) },
     k8sVersions: input.plan.k8sVersions,
     images: input.images,
     artifacts: input.artifacts,
@@ -69,8 +71,15 @@ export function writeManifest(cwd: string, manifest: Manifest): string {
   const path = join(cwd, MANIFEST_FILE);
   try {
     mkdirSync(join(cwd, "build"), { recursive: true });
-    writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");
-    renameSync(`${path}.tmp`, path);
+    // A fresh file under a name nobody can guess, renamed over the record (rename replaces a link, never follows it).
+    const draft = unpredictableSibling(path);
+    try {
+      writeExclusiveSync(draft, jsonText(manifest));
+      renameSync(draft, path);
+    } catch (error) {
+      rmSync(draft, { force: true });
+      throw error;
+    }
   } catch (error) {
     // A full disk or a read-only build/ is the user's to fix, not a bug in canvos.
     if (isFsError(error)) throw new EnvironmentError(`cannot write the build record ${path}: ${fsReason(error)}`, "free space in, or make writable, the workspace's build/ folder");

@@ -2,7 +2,7 @@
 // context (the workspace, minus what .earthlyignore drops), but users give PROXY_CERT_PATH as
 // /etc/ssl/proxy.pem and CLUSTERCONFIG anywhere. Such a file is copied into STAGE_DIR for the run
 // and Earthly gets that relative path; a file already inside the context is passed as it is.
-import { copyFileSync, mkdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { constants, copyFileSync, mkdirSync, realpathSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from "node:path";
 import type { Config } from "../config/types.js";
 import { ConfigError, EnvironmentError, type Problem } from "../errors.js";
@@ -111,7 +111,8 @@ export function stageFiles(cwd: string, staging: Staging): void {
   }
   for (const file of staging.files) {
     try {
-      copyFileSync(file.from, join(cwd, file.to));
+      // Into the fresh stage folder, never over (or through) something already at the name.
+      copyFileSync(file.from, join(cwd, file.to), constants.COPYFILE_EXCL);
     } catch (error) {
       throw new EnvironmentError(`cannot copy ${file.name} (${file.from}) to ${file.to}: ${fsReason(error)}`);
     }

@@ -49,8 +49,8 @@ describe("canvos build-all", () => {
     expect(r.exitCode).toBe(0);
 
     const got = readRecord(record);
-    expect(got.argv.slice(0, 3)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "+build-all-images"]);
-    expect(got.argv.slice(3).every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
+    expect(got.argv.slice(0, 5)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "+build-all-images"]);
+    expect(got.argv.slice(5).every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
     expect(got.buildArgs["K8S_VERSIONS"]).toBe("1.27.2,1.28.2");
     expect(got.buildArgs["PE_VERSION"]).toBe("v4.3.2");
     expect(got.buildArgs["IMAGE_REPO"]).toBe("ubuntu");
@@ -107,7 +107,7 @@ describe("canvos build-all", () => {
     // Nothing listens on port 9: the build succeeds, then the push check cannot reach the registry.
     const r = await canvos(["provider", "--push", "--no-cache", "--earthly-flag=--strict", "--k8s-version", "1.27.2", "--CUSTOM_TAG=", "--IMAGE_REGISTRY=127.0.0.1:9"], { cwd, env: env() });
     const got = readRecord(record);
-    expect(got.argv.slice(0, 6)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--push", "--no-cache", "--strict", "+build-provider-images"]);
+    expect(got.argv.slice(0, 8)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "--push", "--no-cache", "--strict", "+build-provider-images"]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain("127.0.0.1:9");
     expect(r.stdout).toBe("");
@@ -162,7 +162,7 @@ describe("dry run", () => {
     const { cwd } = setup();
     const r = await canvos(["build-all", "--dry-run", "--k8s-version", "1.27.2"], { cwd, env: { PATH: "/usr/bin:/bin" } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("  earthly --allow-privileged --arg-file-path=.canvos/build.arg +build-all-images \\");
+    expect(r.stdout).toContain("  earthly --allow-privileged --arg-file-path=.canvos/build.arg --secret-file-path=.canvos/build.secret --env-file-path=.canvos/build.env +build-all-images \\");
     expect(r.stdout).toContain("  ttl.sh/ubuntu:k3s-1.27.2-v4.3.2-demo  (local Docker only)");
     expect(r.stdout).toContain("earthly: Earthly was not found");
   });

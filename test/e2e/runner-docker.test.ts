@@ -80,8 +80,8 @@ describe("--runner docker", () => {
     ]);
     // No ~/.docker/config.json here: no mount (Docker would create a directory in its place).
     expect(argv.join(" ")).not.toContain(".docker/config.json");
-    expect(argv.slice(imageAt + 1, imageAt + 5)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret", "MY_TOKEN"]);
-    expect(argv[imageAt + 5]).toBe("+iso");
+    expect(argv.slice(imageAt + 1, imageAt + 7)).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "--secret", "MY_TOKEN"]);
+    expect(argv[imageAt + 7]).toBe("+iso");
     // The value reached the container through the docker CLI's environment only.
     expect(run?.env["MY_TOKEN"]).toBe("s3cr3t-value-42");
     expect(everything(cwd, r, calls())).not.toContain("s3cr3t-value-42");
@@ -115,7 +115,7 @@ describe("--runner docker", () => {
     expect(r.exitCode).toBe(0);
     const argv = earthlyRun()?.argv ?? [];
     const flags = argv.slice(argv.indexOf(IMAGE) + 1, argv.indexOf("+iso"));
-    expect(flags).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--ci", "--output", "--buildkit-host", "tcp://bk.example.com:8372", "--remote-cache", "registry.example.com/cache:iso"]);
+    expect(flags).toEqual(["--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "--ci", "--output", "--buildkit-host", "tcp://bk.example.com:8372", "--remote-cache", "registry.example.com/cache:iso"]);
     // A remote BuildKit: the image must not start its own.
     expect(argv).toContain("NO_BUILDKIT=1");
     expect(existsSync(join(cwd, "build", "palette-edge-installer.iso"))).toBe(true);

@@ -16,8 +16,8 @@ type Signal = "SIGINT" | "SIGTERM";
 
 const CODE: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
 const WORD: Record<Signal, string> = { SIGINT: "interrupt", SIGTERM: "terminated" };
-// A few hundred MB: hashing it twice takes canvos a moment, long enough to land a signal in.
-const ISO_BYTES = String(96 * 1024 * 1024);
+// 4 GiB (sparse): hashing it takes canvos seconds, long enough to land a signal in.
+const ISO_BYTES = String(4 * 1024 ** 3);
 
 interface Outcome {
   exitCode: number | undefined;
@@ -50,7 +50,9 @@ async function interrupt(phase: Phase, signal: Signal, command: "iso" | "build-a
     CANVOS_STOP_TIMEOUT_MS: "5000",
   };
   if (phase === "streaming") Object.assign(env, { FAKE_EARTHLY_LOG_LINES: "3000", FAKE_EARTHLY_SLEEP: "20000" });
-  if (phase === "verifying") Object.assign(env, { FAKE_EARTHLY_ISO_BYTES: ISO_BYTES });
+  // Sparse: instant to write, seconds to hash, so the signal always lands while canvos verifies
+  // (96 MiB of real bytes hashed faster than the longest delay drawn on a fast machine).
+  if (phase === "verifying") Object.assign(env, { FAKE_EARTHLY_ISO_SPARSE_BYTES: ISO_BYTES });
   Object.assign(env, extraEnv);
   const args = command === "iso" ? ["iso"] : ["build-all", "--k8s-version", "1.27.2"];
   const run = canvos(args, { cwd, env });

@@ -30,8 +30,8 @@ describe("createPlan", () => {
   it("puts global flags before the target and every parameter after it", async () => {
     const plan = createPlan(await request({ push: true, noCache: true, earthlyFlags: ["--strict"], k8sVersions: ["1.27.2"] }));
     expect(plan.target).toBe("+build-all-images");
-    expect(plan.argv.slice(0, 7)).toEqual(["/usr/local/bin/earthly", "--allow-privileged", "--arg-file-path=.canvos/build.arg", "--push", "--no-cache", "--strict", "+build-all-images"]);
-    const after = plan.argv.slice(7);
+    expect(plan.argv.slice(0, 9)).toEqual(["/usr/local/bin/earthly", "--allow-privileged", "--arg-file-path=.canvos/build.arg", "--secret-file-path=.canvos/build.secret", "--env-file-path=.canvos/build.env", "--push", "--no-cache", "--strict", "+build-all-images"]);
+    const after = plan.argv.slice(9);
     expect(after.every((a) => /^--[A-Z0-9_]+=/.test(a))).toBe(true);
     expect(after).toContain("--PE_VERSION=v4.3.2");
     expect(after).toContain("--FIPS_ENABLED=false");

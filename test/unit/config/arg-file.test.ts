@@ -86,15 +86,15 @@ describe("expandValue", () => {
   const lookup = (table: Record<string, string>) => (name: string) => table[name];
 
   it("expands $VAR and ${VAR}", () => {
-    expect(expandValue("$A-${B}/x", lookup({ A: "1", B: "2" }))).toEqual({ value: "1-2/x", missing: [] });
+    expect(expandValue("$A-${B}/x", lookup({ A: "1", B: "2" }))).toMatchObject({ value: "1-2/x", missing: [] });
   });
 
   it("reports names defined nowhere and expands them to empty", () => {
-    expect(expandValue("a$NOPE", lookup({}))).toEqual({ value: "a", missing: ["NOPE"] });
+    expect(expandValue("a$NOPE", lookup({}))).toMatchObject({ value: "a", missing: ["NOPE"] });
   });
 
   it("never expands expanded text again, so self-references cannot loop", () => {
-    expect(expandValue("$A", lookup({ A: "$A$A" }))).toEqual({ value: "$A$A", missing: [] });
+    expect(expandValue("$A", lookup({ A: "$A$A" }))).toMatchObject({ value: "$A$A", missing: [] });
   });
 
   it("keeps an escaped dollar from a double-quoted value literal", () => {

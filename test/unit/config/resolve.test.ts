@@ -192,7 +192,7 @@ describe("cross-field rules (facts.md, Parameter rules)", () => {
     ["registry is a host", "IMAGE_REGISTRY=-bad-", "does not start with a registry host"],
     ["ISO_NAME without .iso", "ISO_NAME=edge.iso", "give the name without .iso"],
     ["ISO_NAME no path", "ISO_NAME=../edge", "is not a plain file name"],
-    ["proxy is a URL", "HTTP_PROXY=proxy:3128x", "HTTP_PROXY: must be an http:// or https:// URL"],
+    ["proxy is a URL", "HTTP_PROXY=proxy:3128x", "HTTP_PROXY: not a proxy URL like http://user:password@proxy.example.com:3128: it must start with http:// or https://"],
     ["base image reference", "BASE_IMAGE=Ubuntu:22", 'BASE_IMAGE: "Ubuntu:22" is not a valid image reference'],
     ["pins are versions", "PE_VERSION=latest", 'PE_VERSION: "latest" is not a version'],
   ];
