@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
-import { checkImageFlag, runnerChoice } from "../earthly/runner-options.js";
+import { checkImageFlag, engineChoice, runnerChoice } from "../earthly/runner-options.js";
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
@@ -8,7 +8,8 @@ export function doctorCommand(): Command {
     .option("--json", "print the checks as JSON on stdout")
     .option("--runner <runner>", "the runner to check for: auto (local Earthly if found, else Docker), native or docker", "auto")
     .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
-    .option("--earthly-image <ref>", "the Earthly image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5)")
+    .option("--engine <engine>", "Earthly or EarthBuild: auto (the local binary's; Earthly in Docker), earthly or earthbuild (default: $CANVOS_ENGINE, else auto)")
+    .option("--earthly-image <ref>", "the image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5; earthbuild/earthbuild:v0.8.18 for --engine earthbuild)")
     .addHelpText(
       "after",
       `
@@ -22,13 +23,14 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
-    const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string }>();
+    const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string; engine?: string }>();
     const { EnvironmentError } = await import("../errors.js");
     const runner = runnerChoice(opts.runner);
+    const engine = engineChoice(opts.engine, process.env);
     checkImageFlag("--earthly-image", opts.earthlyImage);
     const { runDoctor } = await import("../doctor/checks.js");
     const { renderDoctor, doctorJson } = await import("../doctor/render.js");
-    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage });
+    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage, engine });
     process.stdout.write(opts.json ? doctorJson(report) : renderDoctor(report));
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === "failure").map((c) => c.title);

@@ -7,6 +7,8 @@ import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
 import { ConfigError } from "../errors.js";
 import { defaultEarthlyImage, dockerMessage } from "../earthly/docker-runner.js";
 import type { RunnerChoice } from "../earthly/runner-choice.js";
+import { dockerEngine, engineOfBinary, engineOfVersion, ENGINE_NAMES, type Engine } from "../earthly/engine.js";
+import type { EngineChoice } from "../earthly/runner-choice.js";
 import { locateEarthly } from "../earthly/locate.js";
 import { runTool, type ToolOptions, type ToolResult } from "../earthly/runner.js";
 import { exitZeroElf, PROBE_COMMAND, PROBE_IMAGE, singleFileTar } from "./probe-image.js";
@@ -36,6 +38,7 @@ export interface DoctorOptions {
   runner: RunnerChoice;
   earthlyBin?: string | undefined;
   earthlyImage?: string | undefined;
+  engine?: EngineChoice | undefined;
 }
 
 /** What doctor touches outside itself, replaceable in tests. */
@@ -96,7 +99,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   }
 
   // Earthly on this machine.
-  let earthly: { path: string; version?: [number, number, number]; line?: string } | undefined;
+  let earthly: LocalEarthly | undefined;
   let earthlyProblem: string | undefined;
   if (options.runner !== "docker") {
     try {
@@ -104,7 +107,9 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
       const result = await tool(located.path, ["--version"], { timeoutMs: 20_000 });
       const line = result.stdout.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
       const version = result.exitCode === 0 ? parseEarthlyVersion(line) : undefined;
-      earthly = { path: located.path, ...(version ? { version, line } : {}) };
+      // The version line names the engine surely; the binary's name is the fallback.
+      const engine = options.engine !== undefined && options.engine !== "auto" ? options.engine : (engineOfVersion(line) ?? engineOfBinary(located.path));
+      earthly = { path: located.path, engine, ...(version ? { version, line } : {}) };
     } catch (error) {
       earthlyProblem = error instanceof Error ? error.message : String(error);
     }
@@ -131,7 +136,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const runner = options.runner === "auto" ? (earthly ? "native" : daemon ? "docker" : undefined) : options.runner;
   checks.push(earthlyCheck(options, runner, earthly, earthlyProblem, daemon !== undefined));
   if (runner === "docker" && daemon) {
-    const image = options.earthlyImage ?? defaultEarthlyImage(resolved?.config.SPECTRO_PUB_REPO ?? env["SPECTRO_PUB_REPO"]);
+    const image = options.earthlyImage ?? defaultEarthlyImage(resolved?.config.SPECTRO_PUB_REPO ?? env["SPECTRO_PUB_REPO"], dockerEngine(options.engine ?? "auto"));
     const present = await tool("docker", ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
     checks.push(
       present.exitCode === 0
@@ -161,20 +166,21 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
 function earthlyCheck(
   options: DoctorOptions,
   runner: "native" | "docker" | undefined,
-  earthly: { path: string; version?: [number, number, number]; line?: string } | undefined,
+  earthly: LocalEarthly | undefined,
   problem: string | undefined,
   dockerUsable: boolean,
 ): DoctorCheck {
   const title = "Earthly";
+  const inDocker = ENGINE_NAMES[dockerEngine(options.engine ?? "auto")];
   if (options.runner === "docker") {
     return dockerUsable
-      ? { id: "earthly", title, status: "ok", detail: "runs in its container (--runner docker)" }
+      ? { id: "earthly", title, status: "ok", detail: `${inDocker.title} ${inDocker.tag} runs in its container (--runner docker)` }
       : { id: "earthly", title, status: "failure", detail: "--runner docker needs a usable Docker", fix: DOCKER_INSTALL };
   }
   if (earthly) {
     if (!earthly.version) return { id: "earthly", title, status: "failure", detail: `${earthly.path} did not tell its version (earthly --version)`, fix: "reinstall Earthly v0.8 (https://earthly.dev/get-earthly)" };
     const [major, minor] = earthly.version;
-    const text = `v${earthly.version.join(".")} at ${earthly.path}`;
+    const text = `${ENGINE_NAMES[earthly.engine].title} v${earthly.version.join(".")} at ${earthly.path}`;
     if (major === 0 && minor < 8) {
       return { id: "earthly", title, status: "failure", detail: `${text} is too old (canvos needs 0.8+)`, fix: "upgrade Earthly (https://earthly.dev/get-earthly), or use --runner docker" };
     }
@@ -182,8 +188,15 @@ function earthlyCheck(
   }
   if (options.runner === "native") return { id: "earthly", title, status: "failure", detail: problem ?? "not found", fix: "install Earthly v0.8 (https://earthly.dev/get-earthly), or use --runner docker" };
   return dockerUsable
-    ? { id: "earthly", title, status: "ok", detail: "not installed; canvos runs Earthly in its container (runner: docker)" }
+    ? { id: "earthly", title, status: "ok", detail: `not installed; canvos runs ${inDocker.title} ${inDocker.tag} in its container (runner: docker)` }
     : { id: "earthly", title, status: "failure", detail: "neither a local Earthly nor a usable Docker to run it in", fix: `${DOCKER_INSTALL}; or install Earthly v0.8 (https://earthly.dev/get-earthly)` };
+}
+
+interface LocalEarthly {
+  path: string;
+  engine: Engine;
+  version?: [number, number, number];
+  line?: string;
 }
 
 type Tool = (file: string, args: readonly string[], extra?: Partial<ToolOptions>) => Promise<ToolResult>;

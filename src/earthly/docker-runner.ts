@@ -5,25 +5,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { earthlyArgs } from "./args.js";
+import { engineBuildkitImage, engineImage, type Engine } from "./engine.js";
 import { childEnv, type EarthlyInvocation, type RunnerStrategy, type ToolResult } from "./runner.js";
 
-/** The reference's Earthly release; its image and the BuildKit image share the tag. */
-export const EARTHLY_IMAGE_TAG = "v0.8.5";
-
-function pubRepo(spectroPubRepo: string | undefined): string {
-  const repo = (spectroPubRepo ?? "").replace(/\/+$/, "");
-  // The reference's default never applied (facts.md): an empty prefix falls back to the real one.
-  return repo === "" ? "gcr.io/spectro-images-public" : repo;
+export function defaultEarthlyImage(spectroPubRepo: string | undefined, engine: Engine = "earthly"): string {
+  return engineImage(engine, spectroPubRepo);
 }
 
-export function defaultEarthlyImage(spectroPubRepo: string | undefined): string {
-  return `${pubRepo(spectroPubRepo)}/earthly/earthly:${EARTHLY_IMAGE_TAG}`;
+export function defaultBuildkitImage(spectroPubRepo: string | undefined, engine: Engine = "earthly"): string {
+  return engineBuildkitImage(engine, spectroPubRepo);
 }
-
-export function defaultBuildkitImage(spectroPubRepo: string | undefined): string {
-  return `${pubRepo(spectroPubRepo)}/earthly/buildkitd:${EARTHLY_IMAGE_TAG}`;
-}
-
 
 /** Where Earthly keeps its temporary state and cache inside the container; a volume survives runs. */
 export const EARTHLY_TMP_VOLUME = "earthly-tmp";

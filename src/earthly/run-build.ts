@@ -27,6 +27,7 @@ import { readSecrets } from "./secrets.js";
 import { checkFiles } from "../config/files.js";
 import { canvosVersion } from "../config/package-version.js";
 import { jsonText } from "../text.js";
+import { buildkitHint, engineOfBinary } from "./engine.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -118,7 +119,7 @@ export function failureError(exitCode: number | undefined, outcome: EarthlyOutco
   if (exitCode === 6) {
     return new EnvironmentError(
       `Earthly cannot reach BuildKit (exit 6)${errorText}; log: ${logPath}`,
-      "Earthly runs BuildKit in a Docker container (earthly-buildkitd): check that Docker is running and usable by you (`docker info`), or set EARTHLY_BUILDKIT_HOST",
+      buildkitHint(engineOfBinary(plan.argv[0] ?? "earthly"), 6),
     );
   }
   const target = outcome.failedTarget ?? plan.target;
@@ -134,7 +135,7 @@ export function failureError(exitCode: number | undefined, outcome: EarthlyOutco
   let hint: string | undefined;
   if (exitCode === 9) hint = "Earthly exits 9 when a privileged step runs without --allow-privileged, or when its clean-up was cut short";
   else if (exitCode === 255) hint = "exit 255 usually means QEMU/binfmt is missing for a foreign --platform (ARCH differs from this machine)";
-  else if (exitCode === 7) hint = "BuildKit crashed: look at `docker logs earthly-buildkitd`, then run again";
+  else if (exitCode === 7) hint = buildkitHint(engineOfBinary(plan.argv[0] ?? "earthly"), 7);
   const how = exitCode === undefined ? "was killed" : `exited with code ${exitCode}`;
   return new BuildError(`the build failed in ${target} (Earthly ${how})`, details, hint, outcome.location !== undefined ? locationOf(outcome.location) : undefined);
 }

@@ -5,7 +5,7 @@ import { ConfigError } from "../errors.js";
 import { imageReferenceProblem } from "../config/image-ref.js";
 import { quote } from "../text.js";
 import { checkSecretNames } from "./secret-names.js";
-import { RUNNERS, type RunnerChoice } from "./runner-choice.js";
+import { ENGINE_CHOICES, RUNNERS, type EngineChoice, type RunnerChoice } from "./runner-choice.js";
 import type { RunnerSettings } from "./runner-setup.js";
 
 /** commander's accumulator for a repeatable flag (--secret A --secret B). */
@@ -20,15 +20,25 @@ export function runnerChoice(value: string): RunnerChoice {
 export function addRunnerOptions(cmd: Command): Command {
   return cmd
     .option("--runner <runner>", "where Earthly runs: auto (a local Earthly if found, else Docker), native or docker", "auto")
-    .option("--earthly-image <ref>", "the Earthly image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5)")
+    .option("--engine <engine>", "Earthly or its fork EarthBuild: auto (the local binary's; Earthly in Docker), earthly or earthbuild (default: $CANVOS_ENGINE, else auto)")
+    .option("--earthly-image <ref>", "the image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5; earthbuild/earthbuild:v0.8.18 for --engine earthbuild)")
     .option("--secret <NAME>", "a build secret: its value from $NAME, or asked for on a terminal; never on a command line (repeatable)", collect, [])
     .option("--buildkit-host <url>", "use a remote BuildKit (Earthly --buildkit-host), e.g. tcp://buildkit.example.com:8372")
     .option("--remote-cache <ref>", "Earthly's registry cache (--remote-cache; written with --push)")
     .option("--ci", "CI mode: Earthly --ci (strict, no interactive debugger) that still writes the ISO to build/");
 }
 
-export function runnerSettings(opts: Record<string, unknown>): RunnerSettings {
+/** --engine, else CANVOS_ENGINE, else auto; a wrong value is a usage error (exit 2), not a guess. */
+export function engineChoice(value: unknown, env: NodeJS.ProcessEnv): EngineChoice {
+  const fromEnv = env["CANVOS_ENGINE"];
+  const [source, text] = typeof value === "string" && value !== "" ? ["--engine", value] : fromEnv !== undefined && fromEnv !== "" ? ["CANVOS_ENGINE", fromEnv] : ["--engine", "auto"];
+  if (!(ENGINE_CHOICES as readonly string[]).includes(text)) throw new ConfigError(`${source} ${text} is not one of ${ENGINE_CHOICES.join(", ")}`);
+  return text as EngineChoice;
+}
+
+export function runnerSettings(opts: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): RunnerSettings {
   const runner = runnerChoice(String(opts["runner"] ?? "auto"));
+  const engine = engineChoice(opts["engine"], env);
   const text = (key: string): string | undefined => (typeof opts[key] === "string" && opts[key] !== "" ? (opts[key] as string) : undefined);
   const secrets = Array.isArray(opts["secret"]) ? (opts["secret"] as unknown[]).map(String) : [];
   // Checked before anything plans or prints: a dry run's JSON carries the flags canvos passes.
@@ -41,6 +51,7 @@ export function runnerSettings(opts: Record<string, unknown>): RunnerSettings {
   }
   return {
     runner,
+    engine,
     earthlyImage,
     secrets,
     buildkitHost,

@@ -5,12 +5,15 @@ import { resolve as resolvePath } from "node:path";
 import type { Config } from "../config/types.js";
 import { EnvironmentError, InterruptedError, type Problem } from "../errors.js";
 import { buildkitHelperName, defaultBuildkitImage, defaultEarthlyImage, dockerMessage, dockerRunner, EARTHLY_TMP_VOLUME } from "./docker-runner.js";
+import { dockerEngine, engineOfBinary, ENGINE_NAMES, envName, type Engine, type EngineChoice } from "./engine.js";
 import { locateEarthly } from "./locate.js";
 import type { RunnerChoice } from "./runner-choice.js";
 import { nativeRunner, runTool, type RunnerStrategy, type ToolResult } from "./runner.js";
 
 export interface RunnerSettings {
   runner: RunnerChoice;
+  /** Earthly or EarthBuild; `auto`: the local binary's, Earthly's image for the docker runner. */
+  engine?: EngineChoice | undefined;
   earthlyImage?: string | undefined;
   buildkitImage?: string | undefined;
   /** Names only: values come from the environment or a prompt (secrets.ts). */
@@ -25,6 +28,7 @@ export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = { runner: "auto", secrets
 
 export interface PreparedRunner {
   kind: "native" | "docker";
+  engine: Engine;
   /** What the plan shows as the program: the local binary, or `earthly` inside the image. */
   earthly: string;
   image?: string;
@@ -80,13 +84,17 @@ async function ensureImage(image: string, env: NodeJS.ProcessEnv, cancel: AbortS
 
 export async function prepareRunner(settings: RunnerSettings, options: PrepareOptions): Promise<PreparedRunner> {
   const flags = runnerFlags(settings);
-  const image = settings.earthlyImage ?? defaultEarthlyImage(options.config.SPECTRO_PUB_REPO);
+  const choice = settings.engine ?? "auto";
+  const engine = dockerEngine(choice);
+  const image = settings.earthlyImage ?? defaultEarthlyImage(options.config.SPECTRO_PUB_REPO, engine);
+  const binary = ENGINE_NAMES[engine].binary;
   const notes: Problem[] = [];
   let notFound: EnvironmentError | undefined;
   if (settings.runner !== "docker") {
     try {
       const located = locateEarthly({ flag: options.earthlyBin, env: options.env, cwd: options.cwd });
-      return { kind: "native", earthly: located.path, flags, notes };
+      // An explicit --engine wins: a renamed binary cannot be told by its name.
+      return { kind: "native", engine: choice === "auto" ? engineOfBinary(located.path) : choice, earthly: located.path, flags, notes };
     } catch (error) {
       if (!(error instanceof EnvironmentError)) throw error;
       // An explicit --earthly-bin / CANVOS_EARTHLY_BIN that is wrong is an error, not a reason to switch.
@@ -94,7 +102,7 @@ export async function prepareRunner(settings: RunnerSettings, options: PrepareOp
       if (settings.runner === "native" || explicit) {
         if (options.dryRun) {
           notes.push({ where: "earthly", severity: "warning", message: `${error.message} (${error.hint ?? ""})` });
-          return { kind: "native", earthly: "earthly", flags, notes };
+          return { kind: "native", engine, earthly: binary, flags, notes };
         }
         throw error;
       }
@@ -104,7 +112,7 @@ export async function prepareRunner(settings: RunnerSettings, options: PrepareOp
   if (options.dryRun) {
     if (notFound) notes.push({ where: "earthly", severity: "warning", message: `${notFound.message}; canvos would run it in Docker (${image})` });
     notes.push({ where: "runner", severity: "warning", message: `docker: Earthly runs in ${image}` });
-    return { kind: "docker", earthly: "earthly", image, flags, notes };
+    return { kind: "docker", engine, earthly: binary, image, flags, notes };
   }
   const problem = await ensureImage(image, options.env, options.cancelSignal);
   if (problem !== undefined) {
@@ -112,7 +120,7 @@ export async function prepareRunner(settings: RunnerSettings, options: PrepareOp
     if (notFound) throw new EnvironmentError(`${notFound.message}, and ${why}`, `${notFound.hint ?? ""}; or make the image available (docker pull, --earthly-image, SPECTRO_PUB_REPO for a mirror)`);
     throw new EnvironmentError(why, "check Docker (canvos doctor), then docker pull the image, or point --earthly-image / SPECTRO_PUB_REPO at a mirror");
   }
-  return { kind: "docker", earthly: "earthly", image, flags, notes };
+  return { kind: "docker", engine, earthly: binary, image, flags, notes };
 }
 
 /** Proxy mode: any proxy variable or a CA certificate in the resolved configuration. */
@@ -149,9 +157,9 @@ export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.c
  * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
  * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
  */
-export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal): Promise<BuildkitHelper> {
+export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal, engine: Engine = "earthly"): Promise<BuildkitHelper> {
   const name = buildkitHelperName(cwd);
-  const image = settings.buildkitImage ?? defaultBuildkitImage(config.SPECTRO_PUB_REPO);
+  const image = settings.buildkitImage ?? defaultBuildkitImage(config.SPECTRO_PUB_REPO, engine);
   const proxy = proxyEnv(config) ?? {};
   // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
   const helperEnv: NodeJS.ProcessEnv = { ...env, ...proxy };
@@ -207,12 +215,12 @@ export interface StrategySetup {
 export function createStrategy(prepared: PreparedRunner, settings: RunnerSettings, env: NodeJS.ProcessEnv, secretValues: Readonly<Record<string, string>>, helper: BuildkitHelper | undefined): StrategySetup {
   const childEnv: NodeJS.ProcessEnv = { ...env, ...secretValues };
   if (prepared.kind === "native") {
-    if (helper) childEnv["EARTHLY_BUILDKIT_HOST"] = helper.host;
+    if (helper) childEnv[envName(prepared.engine, "BUILDKIT_HOST")] = helper.host;
     return { strategy: nativeRunner, env: childEnv };
   }
   const setEnv: Record<string, string> = {};
   // The image starts its own BuildKit unless told one is elsewhere.
-  if (helper) Object.assign(setEnv, { EARTHLY_BUILDKIT_HOST: helper.containerHost, NO_BUILDKIT: "1" });
+  if (helper) Object.assign(setEnv, { [envName(prepared.engine, "BUILDKIT_HOST")]: helper.containerHost, NO_BUILDKIT: "1" });
   else if (settings.buildkitHost !== undefined) setEnv["NO_BUILDKIT"] = "1";
   return {
     strategy: dockerRunner({
@@ -248,7 +256,7 @@ export async function startRunner(
   cancel?: AbortSignal,
 ): Promise<StartedRunner> {
   // A remote BuildKit (--buildkit-host) has its own network settings; the helper is for local builds.
-  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd, cancel) : undefined;
+  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd, cancel, prepared.engine) : undefined;
   let stopped = false;
   const setup = createStrategy(prepared, settings, env, secretValues, helper);
   return {

@@ -47,7 +47,8 @@ export interface RunnerStrategy {
 
 // Earthly would add these build args and secrets behind canvos's back (earthly.md, precedence);
 // what Earthly receives must be exactly the resolved configuration and the secrets named by --secret.
-const HIDDEN_ARG_SOURCES = ["EARTHLY_BUILD_ARGS", "EARTHLY_ARG_FILE_PATH", "EARTHLY_SECRET_FILE_PATH", "EARTHLY_ENV_FILE_PATH", "EARTHLY_SECRETS", "EARTHLY_SECRET_FILES"];
+// EarthBuild reads the same under EARTH_* (and EARTHLY_* still, in v0.8).
+const HIDDEN_ARG_SOURCES = ["BUILD_ARGS", "ARG_FILE_PATH", "SECRET_FILE_PATH", "ENV_FILE_PATH", "SECRETS", "SECRET_FILES"].flatMap((s) => [`EARTHLY_${s}`, `EARTH_${s}`]);
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
