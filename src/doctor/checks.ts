@@ -141,7 +141,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
     checks.push(
       present.exitCode === 0
         ? { id: "earthly-image", title: "Earthly image", status: "ok", detail: `${image} is here` }
-        : { id: "earthly-image", title: "Earthly image", status: "warning", detail: `${image} is not here yet; the first build pulls it`, fix: `docker pull ${image} (or set --earthly-image / SPECTRO_PUB_REPO for a mirror)` },
+        : { id: "earthly-image", title: "Earthly image", status: "warning", detail: `${image} is not here yet; the first build pulls it`, fix: `docker pull ${image} (or set --earthly-image${dockerEngine(options.engine ?? "auto") === "earthly" ? " / SPECTRO_PUB_REPO" : ""} for a mirror)` },
     );
   }
 

@@ -22,6 +22,7 @@ export function addRunnerOptions(cmd: Command): Command {
     .option("--runner <runner>", "where Earthly runs: auto (a local Earthly if found, else Docker), native or docker", "auto")
     .option("--engine <engine>", "Earthly or its fork EarthBuild: auto (the local binary's; Earthly in Docker), earthly or earthbuild (default: $CANVOS_ENGINE, else auto)")
     .option("--earthly-image <ref>", "the image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5; earthbuild/earthbuild:v0.8.18 for --engine earthbuild)")
+    .option("--buildkit-image <ref>", "the BuildKit image of the proxy-mode helper (default: $SPECTRO_PUB_REPO/earthly/buildkitd:v0.8.5; earthbuild/buildkitd:v0.8.18 for --engine earthbuild)")
     .option("--secret <NAME>", "a build secret: its value from $NAME, or asked for on a terminal; never on a command line (repeatable)", collect, [])
     .option("--buildkit-host <url>", "use a remote BuildKit (Earthly --buildkit-host), e.g. tcp://buildkit.example.com:8372")
     .option("--remote-cache <ref>", "Earthly's registry cache (--remote-cache; written with --push)")
@@ -44,6 +45,7 @@ export function runnerSettings(opts: Record<string, unknown>, env: NodeJS.Proces
   // Checked before anything plans or prints: a dry run's JSON carries the flags canvos passes.
   checkSecretNames(secrets);
   const earthlyImage = checkImageFlag("--earthly-image", text("earthlyImage"));
+  const buildkitImage = checkImageFlag("--buildkit-image", text("buildkitImage"));
   const remoteCache = checkImageFlag("--remote-cache", text("remoteCache"));
   const buildkitHost = text("buildkitHost");
   if (buildkitHost !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/.test(buildkitHost)) {
@@ -53,6 +55,7 @@ export function runnerSettings(opts: Record<string, unknown>, env: NodeJS.Proces
     runner,
     engine,
     earthlyImage,
+    buildkitImage,
     secrets,
     buildkitHost,
     remoteCache,

@@ -110,8 +110,8 @@ export async function prepareRunner(settings: RunnerSettings, options: PrepareOp
     }
   }
   if (options.dryRun) {
-    if (notFound) notes.push({ where: "earthly", severity: "warning", message: `${notFound.message}; canvos would run it in Docker (${image})` });
-    notes.push({ where: "runner", severity: "warning", message: `docker: Earthly runs in ${image}` });
+    if (notFound) notes.push({ where: "earthly", severity: "warning", message: `${notFound.message}; canvos would run ${ENGINE_NAMES[engine].title} in Docker (${image})` });
+    notes.push({ where: "runner", severity: "warning", message: `docker: ${ENGINE_NAMES[engine].title} runs in ${image}` });
     return { kind: "docker", engine, earthly: binary, image, flags, notes };
   }
   const problem = await ensureImage(image, options.env, options.cancelSignal);

@@ -58,6 +58,8 @@ describe("the engine of a binary", () => {
     expect(() => engineChoice(undefined, { CANVOS_ENGINE: "earth" })).toThrow(ConfigError);
     expect(() => engineChoice(undefined, { CANVOS_ENGINE: "earth" })).toThrow(/CANVOS_ENGINE earth is not one of auto, earthly, earthbuild/);
     expect(runnerSettings({ runner: "docker", engine: "earthbuild" }, {}).engine).toBe("earthbuild");
+    expect(runnerSettings({ buildkitImage: "mirror.example.com/earthbuild/buildkitd:v0.8.18" }, {}).buildkitImage).toBe("mirror.example.com/earthbuild/buildkitd:v0.8.18");
+    expect(() => runnerSettings({ buildkitImage: "--privileged" }, {})).toThrow(/invalid --buildkit-image/);
   });
 
   it("build-arg sources of both names are kept from the child", () => {
