@@ -1,5 +1,5 @@
 // The build commands: build-all, iso, provider, base. Each only declares its flags; the work is
-// loaded inside the action (src/earthly/run-build.ts).
+// loaded inside the action (src/build/run-build.ts).
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
@@ -60,7 +60,7 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
     if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
     const o = parsed.data;
     if (o.json && !o.dryRun) throw new ConfigError("--json goes with --dry-run", [], "the build's own record is build/canvos-manifest.json");
-    const { runBuild } = await import("../earthly/run-build.js");
+    const { runBuild } = await import("../build/run-build.js");
     await runBuild({
       command,
       request: configRequest(self, process.cwd()),

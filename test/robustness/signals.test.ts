@@ -16,8 +16,9 @@ type Signal = "SIGINT" | "SIGTERM";
 
 const CODE: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
 const WORD: Record<Signal, string> = { SIGINT: "interrupt", SIGTERM: "terminated" };
-// A few hundred MB: hashing it twice takes canvos a moment, long enough to land a signal in.
-const ISO_BYTES = String(96 * 1024 * 1024);
+// Sparse padding after a real ISO: checking it (one pass since the ISO checks) takes canvos a
+// moment, long enough to land a signal in.
+const ISO_BYTES = String(1024 * 1024 * 1024);
 
 interface Outcome {
   exitCode: number | undefined;

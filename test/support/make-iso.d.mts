@@ -13,3 +13,4 @@ export interface InstallerIsoOptions {
   rootfsBytes?: number;
 }
 export declare function makeInstallerIso(options: InstallerIsoOptions): void;
+export declare function templateIso(arch?: string): { path: string; sha256: string };

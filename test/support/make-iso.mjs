@@ -4,15 +4,20 @@
 // COS_GRUB) also appended as partition 2 and named by the El Torito UEFI entry, a BIOS El Torito
 // entry first, the boot catalog hidden. Plain JavaScript: the stand-in Earthly uses it as well.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 
 const MACHINE = { amd64: 0x8664, arm64: 0xaa64 };
 export const LOADER = { amd64: "BOOTX64.EFI", arm64: "BOOTAA64.EFI" };
 
+// mkfs.vfat lives in /usr/sbin, which a test's minimal PATH may lack.
+const TOOL_PATH = `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`;
+
 function run(file, args) {
-  const r = spawnSync(file, args, { encoding: "utf8" });
+  const r = spawnSync(file, args, { encoding: "utf8", env: { ...process.env, PATH: TOOL_PATH } });
   if (r.error) throw new Error(`${file}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${file} ${args.join(" ")} failed: ${r.stderr}`);
   return r.stdout;
@@ -59,6 +64,9 @@ export function makeInstallerIso({ out, tree, arch = "amd64", label = "COS_LIVE"
     mkdirSync(root, { recursive: true });
     if (tree && existsSync(tree)) cpSync(tree, root, { recursive: true });
     mkdirSync(join(root, "boot/x86_64/loader"), { recursive: true });
+    // osbuilder's own boot menu (its grub2 package), unless the overlay brings one.
+    mkdirSync(join(root, "boot/grub2"), { recursive: true });
+    if (!existsSync(join(root, "boot/grub2/grub.cfg"))) writeFileSync(join(root, "boot/grub2/grub.cfg"), `menuentry "Kairos" {\n  linux ($root)/boot/kernel cdroot root=live:CDLABEL=COS_LIVE rd.live.dir=/ rd.live.squashimg=rootfs.squashfs\n  initrd ($root)/boot/initrd\n}\n`);
     if (!existsSync(join(root, "boot/kernel"))) writeFileSync(join(root, "boot/kernel"), "kernel\n");
     if (!existsSync(join(root, "boot/initrd"))) writeFileSync(join(root, "boot/initrd"), "initrd\n");
     writeFileSync(join(root, "boot/x86_64/loader/eltorito.img"), Buffer.alloc(2048));
@@ -67,7 +75,7 @@ export function makeInstallerIso({ out, tree, arch = "amd64", label = "COS_LIVE"
         // A squashfs header, then zeros: as large as wanted without making it first.
         const file = join(root, "rootfs.squashfs");
         writeFileSync(file, Buffer.from("hsqs"));
-        spawnSync("truncate", ["-s", String(rootfsBytes), file]);
+        truncateSync(file, rootfsBytes);
       } else {
         mkdirSync(join(work, "rootfs/etc"), { recursive: true });
         writeFileSync(join(work, "rootfs/etc/os-release"), "NAME=test\n");
@@ -94,4 +102,27 @@ export function makeInstallerIso({ out, tree, arch = "amd64", label = "COS_LIVE"
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * An ISO for a workspace without overlay, user-data or bundles, made once per machine and kept
+ * (the bench's instant Earthly copies it: making one each run would measure xorriso, not canvos).
+ * Returns its path and sha256.
+ */
+export function templateIso(arch = "amd64") {
+  const cache = join(process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), ".cache"), "canvos-test");
+  const dir = join(cache, `template-${arch}`);
+  if (!existsSync(join(dir, "sha256"))) {
+    // Made aside and renamed whole: parallel first runs never pair one's ISO with another's sum.
+    const partial = `${dir}.${process.pid}.partial`;
+    mkdirSync(partial, { recursive: true });
+    makeInstallerIso({ out: join(partial, "installer.iso"), arch });
+    writeFileSync(join(partial, "sha256"), createHash("sha256").update(readFileSync(join(partial, "installer.iso"))).digest("hex"));
+    try {
+      renameSync(partial, dir);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  return { path: join(dir, "installer.iso"), sha256: readFileSync(join(dir, "sha256"), "utf8").trim() };
 }
