@@ -4,7 +4,7 @@
 // whiteouts (`.wh.<name>` deletes, `.wh..wh..opq` hides the lower layers' folder) and symbolic
 // links followed (Ubuntu's /etc/os-release points to ../usr/lib/os-release).
 import { posix } from "node:path";
-import type { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
 /** The paths os-release can live at, and the folders above them. */
@@ -32,7 +32,6 @@ function matters(path: string): boolean {
 /** A tar stream (plain or gzip; zstd is sniffed and refused) read for the entries that matter. */
 export async function readLayer(source: AsyncIterable<unknown>): Promise<LayerView> {
   const { extract } = await import("tar-stream");
-  const { Readable } = await import("node:stream");
   // tar-stream's own entries are streamx streams: iterated, they are Node streams like any other.
   const stream = source instanceof Readable ? source : Readable.from(source);
   const view: LayerView = { nodes: new Map(), deleted: [], opaque: [] };
@@ -91,7 +90,6 @@ export async function readLayer(source: AsyncIterable<unknown>): Promise<LayerVi
 }
 
 async function peek(stream: Readable): Promise<{ head: Buffer; stream: Readable }> {
-  const { PassThrough } = await import("node:stream");
   return new Promise((resolve, reject) => {
     const onReadable = (): void => {
       const chunk = stream.read() as Buffer | null;
