@@ -20,7 +20,7 @@ import { LOG_DIR, LogFile } from "../workspace/log-file.js";
 import { MANIFEST_FILE } from "../workspace/manifest.js";
 import { PreviousArtifacts } from "../workspace/previous.js";
 import { stageFiles } from "../workspace/stage.js";
-import { failureError } from "./failure.js";
+import { bootFailure, failureError } from "./failure.js";
 import { planBuild, sensitiveParts, type BuildContext, type BuildOptions, type PlannedBuild } from "./plan-build.js";
 import { BuildSession } from "./session.js";
 
@@ -258,7 +258,23 @@ async function checkTheOutputs(session: BuildSession, outcome: EarthlyOutcome): 
       );
     }
   }
+  if (session.options.boot !== undefined) await bootTheIso(session, resolved.config.ARCH, session.options.boot.timeoutSeconds, verification);
   return verification;
+}
+
+/** --boot: the ISO started in QEMU, as a device's firmware would. */
+async function bootTheIso(session: BuildSession, arch: string, timeoutSeconds: number, verification: Verification): Promise<void> {
+  const iso = session.planned.plan.artifacts.find((a) => a.endsWith(".iso"));
+  if (iso === undefined) return;
+  const { bootIso } = await import("../boot/qemu.js");
+  session.reporter.event({ type: "booting", iso, timeoutSeconds });
+  const result = await bootIso(join(session.cwd, iso), { arch, timeoutSeconds, env: session.options.request.env, signal: session.watch.cancelSignal });
+  session.checkpoint();
+  session.writeLog(`# canvos: --boot (${result.accelerator}, ${result.seconds.toFixed(1)} s): ${result.banner ?? "no kernel banner"}`);
+  if (!result.booted) {
+    session.recordFailure("failed", verification);
+    throw bootFailure(iso, timeoutSeconds, result.lastLines);
+  }
 }
 
 /** The log complete on disk, then the manifest: a full disk fails the run before success is claimed. */

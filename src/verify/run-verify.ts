@@ -8,6 +8,7 @@ import type { ResolveOptions } from "../config/types.js";
 import { isoExpectation } from "./iso-expect.js";
 import { checkArtifacts, type ArtifactRecord } from "./verify.js";
 import type { ImageCheck } from "../image/check.js";
+import type { BootResult } from "../boot/qemu.js";
 
 export interface VerifyRequest {
   request: ResolveOptions;
@@ -16,6 +17,7 @@ export interface VerifyRequest {
   images: readonly string[];
   /** The images are pushed: look in their registry. */
   registry?: boolean;
+  boot?: { timeoutSeconds: number } | undefined;
   signal?: AbortSignal;
 }
 
@@ -23,6 +25,7 @@ export interface VerifyReport {
   ok: boolean;
   iso: { path: string; artifacts: ArtifactRecord[]; problems: string[] } | undefined;
   images: ImageCheck[];
+  boot?: BootResult | undefined;
 }
 
 export async function runVerify(options: VerifyRequest): Promise<VerifyReport> {
@@ -40,13 +43,19 @@ export async function runVerify(options: VerifyRequest): Promise<VerifyReport> {
     const checked = await checkArtifacts(paths, cwd, options.signal, await isoExpectation(config, cwd));
     iso = { path: shown, artifacts: checked.artifacts, problems: checked.problems };
   }
+  let boot: BootResult | undefined;
+  if (options.boot !== undefined && iso !== undefined && iso.artifacts.some((a) => a.path === iso?.path)) {
+    const { bootIso } = await import("../boot/qemu.js");
+    boot = await bootIso(resolve(cwd, iso.path), { arch: config.ARCH, timeoutSeconds: options.boot.timeoutSeconds, env: request.env, signal: options.signal });
+    if (!boot.booted) iso.problems.push(`did not boot: no Linux kernel banner on the serial console within ${options.boot.timeoutSeconds} s`);
+  }
   const images: ImageCheck[] = [];
   if (options.images.length > 0) {
     const { checkImage } = await import("../image/check.js");
     for (const ref of options.images) images.push(await checkImage(ref, { arch: config.ARCH, distribution: config.OS_DISTRIBUTION, env: request.env, registry: options.registry === true, signal: options.signal }));
   }
   const ok = (iso === undefined || iso.problems.length === 0) && images.every((i) => i.problems.length === 0);
-  return { ok, iso, images };
+  return { ok, iso, images, ...(boot !== undefined ? { boot } : {}) };
 }
 
 export function renderVerify(report: VerifyReport): string {
@@ -57,6 +66,13 @@ export function renderVerify(report: VerifyReport): string {
     else {
       lines.push(`failure  ${report.iso.path}`);
       for (const problem of report.iso.problems) lines.push(`           ${problem}`);
+    }
+  }
+  if (report.boot !== undefined) {
+    if (report.boot.booted) lines.push(`ok       booted in QEMU (${report.boot.accelerator}, ${report.boot.seconds.toFixed(1)} s): ${report.boot.banner ?? ""}`);
+    else {
+      lines.push(`failure  booted in QEMU (${report.boot.accelerator}): no Linux kernel banner; last console lines:`);
+      for (const line of report.boot.lastLines) lines.push(`           | ${line}`);
     }
   }
   for (const image of report.images) {
