@@ -117,7 +117,7 @@ export class RegistryClient {
 
   private async send(url: string, init: RequestInit, image: ImageRef, keepBody = false): Promise<Response> {
     try {
-      // Blobs can take minutes: only the answer's start is bounded, not reading the body.
+      // A body that is read (a layer blob) can take minutes: no overall time limit on it.
       const response = await this.fetchImpl(url, { ...init, redirect: "follow", signal: keepBody ? undefined : AbortSignal.timeout(this.timeoutMs) });
       // The body is never needed beyond the token; drop it so the connection is freed.
       if (!keepBody && init.method === "GET" && !url.includes("/token") && response.body) await response.body.cancel().catch(() => undefined);
