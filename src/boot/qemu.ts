@@ -112,6 +112,14 @@ export function kvmWorks(machine: Machine, env: NodeJS.ProcessEnv): Promise<bool
   return kvmProbe;
 }
 
+/**
+ * Firmware paints the console with escape sequences: they go, with every other control
+ * character, so that nothing of the guest's reaches the user's terminal.
+ */
+function consoleText(raw: string): string {
+  return raw.replace(/\u001b(?:\[[0-9;?=]*[ -/]*[@-~]|[()][0-9A-Za-z]|.)/g, "").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").trim();
+}
+
 export async function bootIso(iso: string, options: { arch: string; timeoutSeconds: number; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<BootResult> {
   const machine = MACHINES[options.arch];
   const needs = bootPrerequisites(options.arch, options.env);
@@ -142,8 +150,7 @@ export async function bootIso(iso: string, options: { arch: string; timeoutSecon
       const parts = partial.split(/\r?\n|\r/);
       partial = (parts.pop() ?? "").slice(-4096);
       for (const raw of parts) {
-        // Firmware paints the console with escape sequences; the lines are what matter.
-        const line = raw.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").trim();
+        const line = consoleText(raw);
         if (line === "") continue;
         lines.push(line);
         if (lines.length > KEEP_LINES) lines.shift();
@@ -156,7 +163,7 @@ export async function bootIso(iso: string, options: { arch: string; timeoutSecon
       }
     });
     const result = await child.result;
-    if (partial.trim() !== "") lines.push(partial.trim());
+    if (consoleText(partial) !== "") lines.push(consoleText(partial));
     if (banner === undefined && !stop.signal.aborted && result.exitCode !== 0) {
       lines.push(...result.stderr.split("\n").filter((l) => l.trim() !== "").slice(-5).map((l) => `qemu: ${l}`));
     }

@@ -1,6 +1,6 @@
 // After `canvos iso`: the ISO read and checked against the workspace, and only this run's ISO
 // accepted. The stand-in Earthly writes real ISOs in osbuilder's layout (test/support/make-iso.mjs).
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace, ROOT } from "../support/cli.js";
@@ -129,5 +129,38 @@ describe("only this run's ISO passes", () => {
     expect(r.exitCode).toBe(0);
     expect(existsSync(join(cwd, `${ISO}.previous`))).toBe(false);
     expect(existsSync(join(cwd, `${ISO}.sha256.previous`))).toBe(false);
+  });
+});
+
+describe("--boot", () => {
+  it("without QEMU: exit 3 naming the packages, before Earthly starts", async () => {
+    const cwd = setup();
+    const record = join(cwd, "..", `${cwd.split("/").pop()}-boot-record.json`);
+    // The stand-in Earthly and node, nothing else: no qemu-system-x86_64.
+    const bin = workspace("canvos-bin-");
+    symlinkSync(process.execPath, join(bin, "node"));
+    const r = await canvos(["iso", "--boot"], { cwd, env: { PATH: `${join(ROOT, "test", "bin")}:${bin}`, FAKE_EARTHLY_RECORD: record } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain("canvos: --boot needs qemu-system-x86_64, which this machine lacks");
+    expect(r.stderr).toContain("apt-get install qemu-system-x86 ovmf");
+    expect(existsSync(record)).toBe(false);
+  });
+
+  it.skipIf(!existsSync("/usr/share/OVMF/OVMF_CODE.fd"))("an ISO whose loader is no real program does not boot: exit 1 with the console's last lines", async () => {
+    const cwd = setup();
+    // The stand-in's ISO passes every layout check, but its EFI loader is only a PE header.
+    const r = await canvos(["iso", "--boot", "--boot-timeout", "20"], { cwd, env: env() });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("booting build/palette-edge-installer.iso in QEMU (waiting up to 20 s for the Linux kernel's banner)");
+    expect(r.stderr).toContain("canvos: build/palette-edge-installer.iso did not boot: no Linux kernel banner on the serial console within 20 s");
+    expect(r.stderr).toMatch(/ {2}last console lines:\n( {4}\| .+\n)+/);
+    expect(r.stderr).not.toContain("\u001b");
+  }, 60_000);
+
+  it("--boot-timeout must be a number of seconds", async () => {
+    const cwd = setup();
+    const r = await canvos(["iso", "--boot", "--boot-timeout", "soon"], { cwd, env: env() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("--bootTimeout");
   });
 });
