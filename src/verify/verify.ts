@@ -5,6 +5,8 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, normalize, resolve } from "node:path";
 import type { EarthlyOutcome } from "../earthly/output.js";
 import type { BuildPlan } from "../plan/plan.js";
+import { EnvironmentError } from "../errors.js";
+import { fsReason, isFsError } from "../workspace/fs-errors.js";
 import { parseSha256File, sha256File } from "./hash.js";
 import type { IsoExpectation } from "./iso.js";
 
@@ -38,7 +40,13 @@ async function record(cwd: string, path: string, signal: AbortSignal | undefined
   }
   if (iso !== undefined && path.endsWith(".iso")) {
     const { checkIso } = await import("./iso.js");
-    const report = await checkIso(file, iso, signal);
+    let report;
+    try {
+      report = await checkIso(file, iso, signal);
+    } catch (error) {
+      if (!isFsError(error)) throw error;
+      throw new EnvironmentError(`cannot read ${path}: ${fsReason(error)}`, "canvos must be able to read the ISO to check it");
+    }
     for (const problem of report.problems) problems.push(`${path} ${problem}`);
     return { path, size: report.size, sha256: report.sha256 };
   }
