@@ -22,7 +22,7 @@ RUN set -eu; \
     done; \
     if [ -n "$found" ]; then \
         distro="$OS_DISTRIBUTION"; \
-        if [ -z "$distro" ] && [ -r /etc/os-release ]; then distro=$(. /etc/os-release && echo "${ID:-}"); fi; \
+        if [ -z "$distro" ] && [ -r /etc/os-release ]; then distro=$(sed -n 's/^ID="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release); fi; \
         case "$distro" in \
             opensuse*|sles|sle*) store=/etc/pki/trust/anchors ;; \
             rhel|centos|rocky|almalinux|fedora) store=/etc/pki/ca-trust/source/anchors ;; \

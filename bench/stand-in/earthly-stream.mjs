@@ -6,8 +6,7 @@
 // BENCH_STREAM_STATS=file receives {lines, bytes, expectLines, expectBytes, maxRssKb}: what canvos's
 // log must keep: one line per LF, colour codes dropped, each line as a terminal shows it (the text
 // after its last lone CR; CRLF is LF).
-import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync, writeSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync, writeSync } from "node:fs";
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--version") {
@@ -87,10 +86,11 @@ expectLines += blocks * blockExpect.lines;
 expectBytes += blocks * blockExpect.bytes;
 
 mkdirSync("build", { recursive: true });
-const body = Buffer.alloc(256 * 1024, 0);
-body.write(`CD001 bench installer ${iso}`, 32768);
-writeFileSync(`build/${iso}.iso`, body);
-writeFileSync(`build/${iso}.iso.sha256`, `${createHash("sha256").update(body).digest("hex")}  ${iso}.iso\n`);
+// A real installer ISO, made once per machine (test/support/make-iso.mjs), as canvos checks it.
+const { templateIso } = await import(new URL("../../test/support/make-iso.mjs", import.meta.url).href);
+const template = templateIso("amd64");
+copyFileSync(template.path, `build/${iso}.iso`);
+writeFileSync(`build/${iso}.iso.sha256`, `${template.sha256}  ${iso}.iso\n`);
 err(`\n Push Summary ⏫ (disabled)\n${"—".repeat(80)}\n\n Local Output Summary 🎁\n${"—".repeat(80)}\n\n`);
 err(`Artifact +iso/${iso}.iso output as build/${iso}.iso\nArtifact +iso/${iso}.iso.sha256 output as build/${iso}.iso.sha256\nImage +iso-image output as ${installer}\n\n`);
 err(paint("32", "========================== 🌍 Earthly Build  ✅ SUCCESS ==========================") + "\n");

@@ -13,4 +13,6 @@ export const buildOptionsSchema = z.object({
   earthlyBin: z.string().optional(),
   earthlyFlag: z.array(z.string()).default([]),
   k8sVersion: z.array(z.string()).default([]),
+  boot: z.boolean().default(false),
+  bootTimeout: z.coerce.number().int("must be a whole number of seconds").positive("must be more than 0 seconds").default(300),
 });

@@ -1,9 +1,9 @@
 // The build commands: build-all, iso, provider, base. Each only declares its flags; the work is
-// loaded inside the action (src/earthly/run-build.ts).
+// loaded inside the action (src/build/run-build.ts).
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
-import { BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
+import { BUILDS_ISO, BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
 import { addRunnerOptions, collect, runnerSettings } from "../earthly/runner-options.js";
 
 const DESCRIPTIONS: Readonly<Record<BuildCommand, string>> = {
@@ -38,6 +38,10 @@ function defineBuildCommand(command: BuildCommand): Command {
     .option("--verbose", "stream Earthly's own log lines to stderr")
     .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
     .option("--earthly-flag <flag>", "pass a flag to Earthly, before the target (repeatable), e.g. --earthly-flag=--strict", collect, []);
+  if (BUILDS_ISO[command]) {
+    cmd.option("--boot", "after the checks, boot the ISO headless in QEMU (UEFI) and wait for the Linux kernel's banner");
+    cmd.option("--boot-timeout <seconds>", "how long --boot waits for the banner (default: 300)");
+  }
   if (providers) {
     cmd.option("--k8s-version <versions>", "Kubernetes version(s) to build, repeatable or comma-separated (default: K8S_VERSION, else the whole matrix)", collect, []);
   }
@@ -60,7 +64,7 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
     if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
     const o = parsed.data;
     if (o.json && !o.dryRun) throw new ConfigError("--json goes with --dry-run", [], "the build's own record is build/canvos-manifest.json");
-    const { runBuild } = await import("../earthly/run-build.js");
+    const { runBuild } = await import("../build/run-build.js");
     await runBuild({
       command,
       request: configRequest(self, process.cwd()),
@@ -73,6 +77,7 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
       json: o.json,
       verbose: o.verbose,
       runner: runnerSettings(self.opts()),
+      boot: o.boot ? { timeoutSeconds: o.bootTimeout } : undefined,
     });
   });
 }

@@ -8,6 +8,7 @@ import { buildAllCommand, isoCommand, providerCommand, baseCommand } from "./bui
 import { profileCommand } from "./profile.js";
 import { doctorCommand } from "./doctor.js";
 import { matrixCommand } from "./matrix.js";
+import { verifyCommand } from "./verify.js";
 
 export const commands: ReadonlyArray<() => Command> = [
   validateCommand,
@@ -20,4 +21,5 @@ export const commands: ReadonlyArray<() => Command> = [
   profileCommand,
   doctorCommand,
   matrixCommand,
+  verifyCommand,
 ];

@@ -157,6 +157,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const arch = resolved?.config.ARCH;
   const buildHost = daemon?.arch ?? deps.hostArch;
   if (arch !== undefined) checks.push(await binfmtCheck(arch, buildHost, deps.binfmtDir));
+  if (arch !== undefined) checks.push(await bootCheck(arch, options.request.env));
 
   const failures = checks.filter((c) => c.status === "failure").length;
   const warnings = checks.filter((c) => c.status === "warning").length;
@@ -250,4 +251,13 @@ async function binfmtCheck(arch: string, buildHost: string, dir: string): Promis
   } catch {
     return { id: "binfmt", title, status: "failure", detail: `ARCH ${arch} differs from the build host (${buildHost}) and ${join(dir, name)} does not exist: Earthly would exit 255`, fix };
   }
+}
+
+/** `--boot` needs QEMU and the UEFI firmware for ARCH; without them only that option is unusable. */
+async function bootCheck(arch: string, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const { bootPrerequisites } = await import("../boot/qemu.js");
+  const needs = bootPrerequisites(arch, env);
+  const title = `QEMU boot test (${arch})`;
+  if (needs.missing.length === 0) return { id: "boot", title, status: "ok", detail: "QEMU and UEFI firmware found: --boot can boot the ISO" };
+  return { id: "boot", title, status: "warning", detail: `${needs.missing.join(", ")} not found: --boot cannot run`, fix: `apt-get install ${needs.packages}` };
 }

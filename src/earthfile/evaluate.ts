@@ -6,7 +6,7 @@
 // the image names, commands and files the Earthfile yields, without Earthly.
 import type { Problem } from "../errors.js";
 import { evaluateCondition, expandTag, type Values } from "./expand.js";
-import { splitWords, unquote } from "./lexer.js";
+import { flagWords, isTargetRef, splitWords, unquote } from "./lexer.js";
 import type { EarthfileModel, Node } from "./types.js";
 
 /** The platform a step builds for: `linux/arm64`, or "native" (the BuildKit host's). */
@@ -199,7 +199,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
       }
       case "SAVE ARTIFACT": {
         forceState();
-        const { rest } = splitFlags(splitWords(text));
+        const { rest } = flagWords(splitWords(text));
         const as = rest.findIndex((w, i) => w === "AS" && rest[i + 1] === "LOCAL");
         const paths = (as === -1 ? rest : rest.slice(0, as)).map((w) => expandTag(w, vars));
         const saved: Extract<Step, { kind: "save-artifact" }> = { kind: "save-artifact", src: paths[0] ?? "", line };
@@ -210,7 +210,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
       }
       case "FROM":
       case "FROM DOCKERFILE": {
-        const { flags, rest } = splitFlags(splitWords(text));
+        const { flags, rest } = flagWords(splitWords(text));
         const buildArgs = buildArgsOf(flags, vars);
         const platform = platformOf(flags, invoked);
         const ref = expandTag(rest[0] ?? (keyword === "FROM DOCKERFILE" ? "." : ""), vars);
@@ -220,7 +220,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
           const fromStep: Extract<Step, { kind: "from" }> = { kind: "from", source: "dockerfile", ref, platform, buildArgs, line };
           if (dockerfile !== undefined) fromStep.dockerfile = expandTag(dockerfile.slice(3), vars);
           newState(fromStep);
-        } else if (ref.startsWith("+") || /^\.{0,2}\/?[^\s:+]*\+[A-Za-z0-9._-]+$/.test(ref)) {
+        } else if (isTargetRef(ref)) {
           // FROM +t builds t for this platform, and the state then has t's platform.
           const child = evaluateTarget(model, ref, { ...values, ...buildArgs }, { ...options, platform });
           result.problems.push(...child.problems);
@@ -231,7 +231,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
         break;
       }
       case "BUILD": {
-        const { flags, rest } = splitFlags(splitWords(text));
+        const { flags, rest } = flagWords(splitWords(text));
         const args: Record<string, string> = buildArgsOf(flags, vars);
         for (const word of rest.slice(1)) {
           const match = /^--([^=]+)=(.*)$/s.exec(word);
@@ -244,7 +244,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
         break;
       }
       case "COPY": {
-        const { flags, rest } = splitFlags(splitWords(text));
+        const { flags, rest } = flagWords(splitWords(text));
         if (rest.length < 2) break;
         const sources = rest.slice(0, -1).map((w) => expandTag(w, vars));
         const dest = expandTag(rest[rest.length - 1] ?? "", vars);
@@ -291,28 +291,6 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
   forceState();
   result.platform = current;
   return result;
-}
-
-/** Flags before the first plain word; valued flags written `--flag value` become `--flag=value`. */
-function splitFlags(words: readonly string[]): { flags: string[]; rest: string[] } {
-  const flags: string[] = [];
-  let i = 0;
-  while (i < words.length) {
-    const word = words[i] ?? "";
-    if (!word.startsWith("-") || word === "-") break;
-    if (word === "--") {
-      i++;
-      break;
-    }
-    if (!word.includes("=") && ["--platform", "--build-arg", "--chmod", "--chown", "--target", "-f"].includes(word) && i + 1 < words.length) {
-      flags.push(`${word}=${words[i + 1] ?? ""}`);
-      i += 2;
-    } else {
-      flags.push(word);
-      i++;
-    }
-  }
-  return { flags, rest: words.slice(i) };
 }
 
 function splitRunFlags(text: string): { flags: string[]; rest: string } {

@@ -113,3 +113,31 @@ export function unquote(value: string): string {
   if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
   return v;
 }
+
+/** Flags of BUILD/FROM/COPY that take the next word as their value when written without `=`. */
+export const VALUED_FLAGS: ReadonlySet<string> = new Set(["--platform", "--build-arg", "--chmod", "--chown", "--target", "-f"]);
+
+/** Flags before the first plain word; valued flags written `--flag value` become `--flag=value`. */
+export function flagWords(words: readonly string[]): { flags: string[]; rest: string[] } {
+  const flags: string[] = [];
+  let i = 0;
+  while (i < words.length) {
+    const word = words[i] ?? "";
+    if (!word.startsWith("-") || word === "-" || word === "--") break;
+    if (!word.includes("=") && VALUED_FLAGS.has(word) && i + 1 < words.length) {
+      flags.push(`${word}=${words[i + 1] ?? ""}`);
+      i += 2;
+    } else {
+      flags.push(word);
+      i++;
+    }
+  }
+  if (words[i] === "--") i++;
+  return { flags, rest: words.slice(i) };
+}
+
+/** `+name`, `./dir+name`, `github.com/x/y+name` are targets; an image has no `+` before a tag. */
+export function isTargetRef(ref: string): boolean {
+  return /^(\.{0,2}\/?[^\s:+]*)\+[A-Za-z0-9._-]+$/.test(ref) || ref.startsWith("+");
+}
+

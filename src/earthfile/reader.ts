@@ -2,7 +2,7 @@
 // BUILDs, FROMs, COPYs, RUNs and SAVE lines. Pure and fast; odd input yields problems, never a
 // throw, and unknown commands are skipped, so `canvos validate` can run it on a user's edits.
 import type { Problem } from "../errors.js";
-import { logicalLines, splitWords, unquote, type LogicalLine } from "./lexer.js";
+import { flagWords, isTargetRef, logicalLines, splitWords, unquote, VALUED_FLAGS, type LogicalLine } from "./lexer.js";
 import type { ArgDecl, BuildRef, Command, CopyCmd, EarthfileModel, FromRef, IfBranch, Node, SaveArtifact, Target } from "./types.js";
 
 export type * from "./types.js";
@@ -16,8 +16,6 @@ const KNOWN = new Set([
   "COMMAND", "SAVE ARTIFACT", "SAVE IMAGE", "IF", "ELSE IF", "ELSE", "END", "FOR", "WITH DOCKER", "WAIT", "TRY", "CATCH",
   "FINALLY", "GIT CLONE", "LOCALLY", "HOST", "CACHE", "ADD", "DOCKER PULL", "DOCKER LOAD",
 ]);
-/** Flags of BUILD/FROM/COPY that take the next word as their value when written without `=`. */
-const VALUED_FLAGS = new Set(["--platform", "--build-arg", "--chmod", "--chown", "--target", "-f"]);
 const TARGET_HEADER = /^([A-Za-z0-9][A-Za-z0-9._-]*):\s*$/;
 
 interface Frame {
@@ -284,24 +282,6 @@ function leadingFlags(text: string): { flags: string[]; rest: string } {
   return { flags, rest };
 }
 
-function flagWords(words: string[]): { flags: string[]; rest: string[] } {
-  const flags: string[] = [];
-  let i = 0;
-  while (i < words.length) {
-    const word = words[i] ?? "";
-    if (!word.startsWith("-") || word === "-" || word === "--") break;
-    if (!word.includes("=") && VALUED_FLAGS.has(word) && i + 1 < words.length) {
-      flags.push(`${word}=${words[i + 1] ?? ""}`);
-      i += 2;
-    } else {
-      flags.push(word);
-      i++;
-    }
-  }
-  if (words[i] === "--") i++;
-  return { flags, rest: words.slice(i) };
-}
-
 function addArg(args: Record<string, string[]>, key: string, value: string): void {
   (args[key] ??= []).push(value);
 }
@@ -387,11 +367,6 @@ function parseSaveArtifact(text: string, line: number): SaveArtifact | undefined
   if (paths[1] !== undefined) artifact.dest = paths[1];
   if (asIndex !== -1 && rest[asIndex + 2] !== undefined) artifact.local = rest[asIndex + 2];
   return artifact;
-}
-
-/** `+name`, `./dir+name`, `github.com/x/y+name` are targets; an image has no `+` before a tag. */
-function isTargetRef(ref: string): boolean {
-  return /^(\.{0,2}\/?[^\s:+]*)\+[A-Za-z0-9._-]+$/.test(ref) || ref.startsWith("+");
 }
 
 /** The local target a reference like `+name` or `+name/artifact/path` names, if it is local. */

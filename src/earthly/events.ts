@@ -8,7 +8,8 @@ export type BuildEvent =
   | { type: "target"; target: string }
   | { type: "image"; ref: string; done: number; total: number }
   | { type: "stopping"; signal: NodeJS.Signals; timeoutMs: number }
-  | { type: "verifying" };
+  | { type: "verifying" }
+  | { type: "booting"; iso: string; timeoutSeconds: number };
 
 export interface BuildSummary {
   command: string;

@@ -429,3 +429,40 @@ export async function runTool(file: string, args: readonly string[], options: To
     canceled: options.cancelSignal?.aborted === true,
   };
 }
+
+export interface ToolStream {
+  /** The program's standard output, to be read as it comes (`docker save`: gigabytes). */
+  stdout: Readable;
+  /** Settles when the program ends; stdout in it is empty. */
+  result: Promise<ToolResult>;
+}
+
+/** Like runTool, but its output is streamed, never held: no timeout, `cancelSignal` ends it. */
+export async function streamTool(file: string, args: readonly string[], options: Omit<ToolOptions, "input" | "timeoutMs">): Promise<ToolStream> {
+  const { execa } = await loadExeca();
+  const child = execa(file, [...args], {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    maxBuffer: 1024 * 1024,
+    stripFinalNewline: true,
+    detached: options.cancelSignal !== undefined,
+  });
+  const release = cancelGroupOnAbort(child, options.cancelSignal);
+  const result = child.finally(release).then((r) => {
+    const code = (r as { code?: string }).code;
+    return {
+      exitCode: r.exitCode,
+      stdout: "",
+      stderr: String(r.stderr ?? ""),
+      notFound: r.exitCode === undefined && (code === "ENOENT" || code === "EACCES"),
+      timedOut: false,
+      canceled: options.cancelSignal?.aborted === true,
+    };
+  });
+  if (child.stdout === null) throw new Error("streamTool: the child has no stdout");
+  return { stdout: child.stdout, result };
+}

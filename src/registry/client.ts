@@ -116,13 +116,45 @@ export class RegistryClient {
     return this.send(url, { method, headers }, image);
   }
 
-  private async send(url: string, init: RequestInit, image: ImageRef): Promise<Response> {
+  /**
+   * A manifest (or index) by tag or digest, or a blob, with its body to read: the image checks
+   * (src/image/) read the config and stream the layers. Not found is undefined.
+   */
+  async get(ref: string, what: { manifest: string } | { blob: string }, accept = MANIFEST_ACCEPT): Promise<Response | undefined> {
+    const image = parseImageRef(ref);
+    const path = "manifest" in what ? `manifests/${encodeURIComponent(what.manifest).replace(/%3A/gi, ":")}` : `blobs/${what.blob}`;
+    const url = `${registryScheme(image.apiHost)}://${image.apiHost}/v2/${image.repository}/${path}`;
+    const cacheKey = `${image.apiHost}/${image.repository}`;
+    const ask = (authorization: string | undefined): Promise<Response> => {
+      const headers: Record<string, string> = { Accept: accept };
+      if (authorization !== undefined) headers["Authorization"] = authorization;
+      return this.send(url, { method: "GET", headers }, image, true);
+    };
+    let response = await ask(this.authCache.get(cacheKey));
+    if (response.status === 401) {
+      await response.body?.cancel().catch(() => undefined);
+      const authorization = await this.authorize(response, image);
+      if (authorization === undefined) throw this.denied(image, false);
+      this.authCache.set(cacheKey, authorization);
+      response = await ask(authorization);
+    }
+    if (response.ok) return response;
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 404) return undefined;
+    if (response.status === 401 || response.status === 403) throw this.denied(image, (await this.credentials(image)) !== undefined);
+    throw new EnvironmentError(`${image.registry} answered ${response.status} ${response.statusText} when asked for ${ref} (${path})`);
+  }
+
+  private async send(url: string, init: RequestInit, image: ImageRef, keepBody = false): Promise<Response> {
     try {
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+      // A body that is read (a layer blob) can take minutes: no overall time limit on it, but the
+      // run's cancel signal still ends it.
+      const timeout = keepBody ? undefined : AbortSignal.timeout(this.timeoutMs);
+      const signals = [timeout, this.options.signal].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
       const response = await this.fetchImpl(url, { ...init, redirect: "follow", signal });
       // The body is never needed beyond the token; drop it so the connection is freed.
-      if (init.method === "GET" && !url.includes("/token") && response.body) await response.body.cancel().catch(() => undefined);
+      if (!keepBody && init.method === "GET" && !url.includes("/token") && response.body) await response.body.cancel().catch(() => undefined);
       return response;
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

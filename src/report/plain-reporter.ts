@@ -40,6 +40,9 @@ export class PlainReporter implements Reporter {
       case "verifying":
         this.say("checking the outputs");
         break;
+      case "booting":
+        this.say(`booting ${event.iso} in QEMU (waiting up to ${event.timeoutSeconds} s for the Linux kernel's banner)`);
+        break;
     }
   }
 

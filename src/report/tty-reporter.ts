@@ -76,6 +76,11 @@ export class TtyReporter implements Reporter {
         this.target = "";
         this.render();
         break;
+      case "booting":
+        this.phase = "booting the ISO in QEMU";
+        this.target = event.iso;
+        this.render();
+        break;
     }
   }
 

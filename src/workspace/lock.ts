@@ -1,6 +1,6 @@
 // One build per workspace at a time. The lock lives in `.canvos/` (not `build/`), so a refused
 // second run leaves `build/` untouched. A lock whose process is gone is taken over.
-import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readRegularFileSync, unpredictableSibling, writeExclusiveSync } from "./safe-fs.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -82,37 +82,47 @@ function linkOrCreate(draft: string, path: string, content: string): void {
   }
 }
 
+/** Blocks for `ms`: the takeover below waits microseconds for another run, never an event loop turn. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * Removes the stale lock `judged`, and only that one. Two runs can judge the same stale lock at
- * once: removing by path, the slower one would remove the lock the faster one had just taken, and
- * both would build. So the lock is first renamed aside (atomic: one run gets it) and checked to be
- * the file judged, by inode and text (an inode is soon reused); a fresh lock moved aside by
- * mistake is put back.
+ * Removes the stale lock `judged`, and only that one. Several runs can judge the same stale lock
+ * at once; removing by path, a slower one would remove the lock a faster one had just taken, and
+ * both would build (renaming the lock aside and putting back a fresh one moved by mistake still
+ * left a window for a third run). So removers take turns: only the run holding the takeover file
+ * (created exclusively) may remove the lock, and only after reading it again and finding the very
+ * file it judged, by inode and text (an inode is soon reused, a run's text never).
  */
 function removeStale(path: string, judged: LockSeen): void {
-  const aside = `${path}.${process.pid}.stale`;
-  try {
-    renameSync(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+  const takeover = `${path}.takeover`;
+  for (let wait = 0; ; wait++) {
+    try {
+      writeExclusiveSync(takeover, `${process.pid}\n`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // Its holder died between taking it and letting go: nothing of it is in use.
+      const holder = Number.parseInt(readTakeover(takeover), 10);
+      if (!Number.isNaN(holder) && !alive(holder)) rmSync(takeover, { force: true });
+      else if (wait >= 200) return;
+      else pause(2);
+    }
   }
   try {
-    let text = "";
-    try {
-      text = readRegularFileSync(aside, 64 * 1024).toString("utf8");
-    } catch {
-      // Not a regular file: nothing a run wrote, so nothing to put back unless it changed.
-    }
-    if (lstatSync(aside).ino !== judged.ino || text !== judged.text) {
-      try {
-        linkOrCreate(aside, path, text);
-      } catch {
-        // A third run holds the path already: the next attempt reports whoever has it.
-      }
-    }
+    const now = readLock(path);
+    if (now !== undefined && now.ino === judged.ino && now.text === judged.text) rmSync(path, { force: true });
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(takeover, { force: true });
+  }
+}
+
+function readTakeover(path: string): string {
+  try {
+    return readRegularFileSync(path, 64).toString("utf8");
+  } catch {
+    return "";
   }
 }
 

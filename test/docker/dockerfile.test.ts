@@ -1,14 +1,21 @@
-// The project's Dockerfile (the user's customisation layer) really built with `docker build`,
-// against tiny busybox base images this test makes: without a certificate it must build and leave
-// the trust store alone; with one it must install it where the distribution expects it.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// The project's Dockerfile (the user's customisation layer) really built by BuildKit from the
+// context Earthly would hand it, against tiny busybox base images this test makes: without a
+// certificate it must build and leave the trust store alone; with one it must install it where
+// the distribution expects it.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifactLayout } from "../../src/earthfile/artifacts.js";
+import { evaluateTarget } from "../../src/earthfile/evaluate.js";
+import { readEarthfile } from "../../src/earthfile/reader.js";
 import { dockerAvailable, dockerBuild, dockerRun, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { shellOutLocally, writeTree } from "../support/earthfile-run.js";
+import { buildDefinitionCopy } from "../support/workspace-copy.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const caPem = readFileSync(join(root, "test/fixtures/certs/test-ca.pem"), "utf8");
+const model = readEarthfile(readFileSync(join(root, "Earthfile"), "utf8"));
 const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)");
 
 describe.skipIf(!runDocker)("Dockerfile built by docker build", () => {
@@ -17,15 +24,22 @@ describe.skipIf(!runDocker)("Dockerfile built by docker build", () => {
   const withStub = uniqueImageTag("busybox-base");
   const withoutTool = uniqueImageTag("busybox-base-bare");
 
-  /** A build context as the Earthfile makes it: the Dockerfile, and certs/ when given. */
+  /**
+   * The build context exactly as Earthly hands it to the Dockerfile: laid out from the Earthfile's
+   * own FROM DOCKERFILE line (src/earthfile/artifacts.ts) in a workspace holding `certs`.
+   */
   const context = (certs?: Record<string, string>): string => {
+    const files = Object.fromEntries(Object.entries(certs ?? {}).map(([name, pem]) => [`certs/${name}`, pem]));
+    const workspace = buildDefinitionCopy(files);
+    dirs.push(workspace);
+    const evaluation = evaluateTarget(model, "base-image", {}, { shellOut: shellOutLocally(workspace) });
+    const from = evaluation.steps.find((step) => step.kind === "from" && step.source === "dockerfile");
+    if (from?.kind !== "from") throw new Error("+base-image has no FROM DOCKERFILE");
+    const layout = artifactLayout(model, from.ref, evaluation.vars, { workspace });
+    expect(layout.problems).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), "canvos-dockerfile-"));
     dirs.push(dir);
-    copyFileSync(join(root, "Dockerfile"), join(dir, "Dockerfile"));
-    if (certs !== undefined) {
-      mkdirSync(join(dir, "certs"));
-      for (const [name, pem] of Object.entries(certs)) writeFileSync(join(dir, "certs", name), pem);
-    }
+    writeTree(layout.tree, dir);
     return dir;
   };
 

@@ -111,10 +111,10 @@ describe("provider images", () => {
 
   it("install the luet package with the distribution's flavour suffix", () => {
     const expected: Record<string, string[]> = {
-      k3s: ["k8s/k3s@$K8S_VERSION-$K3S_FLAVOR_TAG"],
-      rke2: ["k8s/rke2@$K8S_VERSION-$RKE2_FLAVOR_TAG"],
-      kubeadm: ["container-runtime/containerd ", "k8s/kubeadm@$K8S_VERSION "],
-      "kubeadm-fips": ["container-runtime/containerd-fips", "k8s/kubeadm-fips@$K8S_VERSION "],
+      k3s: ['"k8s/k3s@$K8S_VERSION-$K3S_FLAVOR_TAG"'],
+      rke2: ['"k8s/rke2@$K8S_VERSION-$RKE2_FLAVOR_TAG"'],
+      kubeadm: ["container-runtime/containerd ", '"k8s/kubeadm@$K8S_VERSION"'],
+      "kubeadm-fips": ["container-runtime/containerd-fips ", '"k8s/kubeadm-fips@$K8S_VERSION"'],
     };
     for (const dist of K8S_DISTRIBUTIONS) {
       const luet = evaluateTarget(model, "provider-image", { K8S_DISTRIBUTION: dist, K8S_VERSION: "1.27.2" }).runs.filter((r) => r.includes("luet install"));

@@ -16,7 +16,8 @@ type Signal = "SIGINT" | "SIGTERM";
 
 const CODE: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
 const WORD: Record<Signal, string> = { SIGINT: "interrupt", SIGTERM: "terminated" };
-// 4 GiB (sparse): hashing it takes canvos seconds, long enough to land a signal in.
+// Sparse padding after a real ISO: checking 4 GiB of it (one pass since the ISO checks) takes
+// canvos seconds, long enough to land a signal in.
 const ISO_BYTES = String(4 * 1024 ** 3);
 
 interface Outcome {

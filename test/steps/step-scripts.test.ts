@@ -272,7 +272,7 @@ describe.skipIf(!runDebian)("helper steps in the real Debian image: CA trust and
         https_proxy: `http://127.0.0.1:${port(proxy)}`,
       });
       expect(run.exitCode, run.stderr).toBe(0);
-      expect(run.stdout).toBe(`etcdctl ${arch}\netcdctl`);
+      expect(run.stdout).toBe(`etcd-${version}-linux-${arch}.tar.gz: OK\netcdctl ${arch}\netcdctl`);
     }
     // Every request went through the tunnel; none around it.
     expect(connects.length).toBeGreaterThanOrEqual(4);

@@ -51,7 +51,9 @@ describe("doctor checks", () => {
     writeFileSync(join(cwd, ".arg"), "ARCH=amd64\n");
     const d = deps([["docker image inspect --format {{.Id}} canvos-doctor-probe:1", fail("No such image")], ["docker import", ok("sha256:def")], ...healthyDocker]);
     const report = await runDoctor({ request: request(cwd), runner: "auto" }, d);
-    expect(report.checks.map((c) => `${c.id}:${c.status}`)).toEqual(["config:ok", "docker:ok", "earthly:ok", "earthly-image:ok", "privileged:ok", "disk-docker:ok", "disk-workspace:ok", "binfmt:ok"]);
+    expect(report.checks.map((c) => `${c.id}:${c.status}`)).toEqual(["config:ok", "docker:ok", "earthly:ok", "earthly-image:ok", "privileged:ok", "disk-docker:ok", "disk-workspace:ok", "binfmt:ok", "boot:warning"]);
+    // No QEMU on this PATH: only --boot is unusable, so a warning with the packages to install.
+    expect(report.checks.find((c) => c.id === "boot")).toMatchObject({ title: "QEMU boot test (amd64)", detail: "qemu-system-x86_64 not found: --boot cannot run", fix: "apt-get install qemu-system-x86 ovmf" });
     expect(report.ok).toBe(true);
     expect(report.runner).toBe("docker");
     expect(d.calls).toContain("docker import --change CMD [\"/true\"] - canvos-doctor-probe:1");

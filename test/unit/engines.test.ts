@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadWorkspaceConfig } from "../../src/config/earthfile-args.js";
 import { runDoctor, type DoctorDeps } from "../../src/doctor/checks.js";
 import { buildkitHint, engineOfBinary, engineOfVersion } from "../../src/earthly/engine.js";
-import { failureError } from "../../src/earthly/run-build.js";
+import { failureError } from "../../src/build/failure.js";
 import { engineChoice, runnerSettings } from "../../src/earthly/runner-options.js";
 import { createStrategy, prepareRunner, type BuildkitHelper, type PreparedRunner } from "../../src/earthly/runner-setup.js";
 import { childEnv, type ToolResult } from "../../src/earthly/runner.js";

@@ -1,6 +1,6 @@
 // The redact list takes the part of each build arg that maskValue hides, nothing more or less.
 import { describe, expect, it } from "vitest";
-import { sensitiveParts } from "../../src/earthly/run-build.js";
+import { sensitiveParts } from "../../src/build/run-build.js";
 
 describe("sensitiveParts", () => {
   it("a proxy URL's password, not its user or host", () => {
