@@ -83,7 +83,7 @@ describe("canvos doctor without Docker", () => {
     const cwd = workspace();
     const r = await canvos(["doctor", "--runner", "native", "--json"], { cwd, env: { PATH: `${join(process.cwd(), "test", "bin")}:${process.env["PATH"] ?? ""}` } });
     const data = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; detail: string }> };
-    expect(data.checks.find((c) => c.id === "earthly")).toMatchObject({ status: "ok", detail: expect.stringMatching(/^v0\.8\.15 at .*test\/bin\/earthly/) });
+    expect(data.checks.find((c) => c.id === "earthly")).toMatchObject({ status: "ok", detail: expect.stringMatching(/^Earthly v0\.8\.15 at .*test\/bin\/earthly/) });
   });
 
   it("rejects an unknown --runner with a clear message", async () => {
