@@ -270,7 +270,15 @@ async function checkTheImages(session: BuildSession, verification: Verification)
   const failed: string[] = [];
   for (const image of plan.images) {
     const registry = image.push && plan.push;
-    const check = await checkImage(image.ref, { arch: resolved.config.ARCH, distribution: resolved.config.OS_DISTRIBUTION, env: session.options.request.env, registry, signal: session.watch.cancelSignal });
+    let check: Awaited<ReturnType<typeof checkImage>>;
+    try {
+      check = await checkImage(image.ref, { arch: resolved.config.ARCH, distribution: resolved.config.OS_DISTRIBUTION, env: session.options.request.env, registry, signal: session.watch.cancelSignal });
+    } catch (error) {
+      // A Ctrl-C ends a download mid-way: that is the interruption, not a registry problem.
+      session.checkpoint();
+      session.recordFailure("failed", verification);
+      throw error;
+    }
     session.checkpoint();
     const record = verification.images.find((i) => i.ref === image.ref);
     if (record !== undefined) record.checked = check.where;
