@@ -66,7 +66,7 @@ describe("canvos build-all", () => {
     expect(readFileSync(join(cwd, "build/palette-edge-installer.iso.sha256"), "utf8")).toBe(`${sum}  palette-edge-installer.iso\n`);
     // The stand-in writes a real ISO in osbuilder's layout: its size is whatever xorriso makes.
     expect(r.stderr).toMatch(new RegExp(`build/palette-edge-installer\\.iso +${formatSize(iso.length).replace(".", "\\.")}  sha256 ${sum}`));
-    expect(r.stderr).toContain("ttl.sh/ubuntu:k3s-1.28.2-v4.3.2-demo  (local Docker)");
+    expect(r.stderr).toContain("ttl.sh/ubuntu:k3s-1.28.2-v4.3.2-demo  (local Docker, checked)");
     expect(r.stderr).toContain("image 2/2 done: ttl.sh/ubuntu:k3s-1.28.2-v4.3.2-demo");
     expect(r.stderr).toContain("warning: IMAGE_REGISTRY is ttl.sh");
     expect(r.stderr).not.toMatch(/\u001b\[/);
