@@ -253,8 +253,46 @@ async function checkTheOutputs(session: BuildSession, outcome: EarthlyOutcome): 
       );
     }
   }
+  await checkTheImages(session, verification);
   if (session.options.boot !== undefined) await bootTheIso(session, resolved.config.ARCH, session.options.boot.timeoutSeconds, verification);
   return verification;
+}
+
+/**
+ * Each planned image as a device and Palette will take it: for linux/$ARCH, its /etc/os-release the
+ * planned distribution's Kairos one. A pushed image is read from the registry, the others from the
+ * local Docker Earthly loaded them into.
+ */
+async function checkTheImages(session: BuildSession, verification: Verification): Promise<void> {
+  const { plan, resolved } = session.planned;
+  if (plan.images.length === 0) return;
+  const { checkImage } = await import("../image/check.js");
+  const failed: string[] = [];
+  for (const image of plan.images) {
+    const registry = image.push && plan.push;
+    let check: Awaited<ReturnType<typeof checkImage>>;
+    try {
+      check = await checkImage(image.ref, { arch: resolved.config.ARCH, distribution: resolved.config.OS_DISTRIBUTION, env: session.options.request.env, registry, signal: session.watch.cancelSignal });
+    } catch (error) {
+      // A Ctrl-C ends a download mid-way: that is the interruption, not a registry problem.
+      session.checkpoint();
+      session.recordFailure("failed", verification);
+      throw error;
+    }
+    session.checkpoint();
+    const record = verification.images.find((i) => i.ref === image.ref);
+    if (record !== undefined) record.checked = check.where;
+    session.writeLog(`# canvos: image ${image.ref} (${check.where}): ${check.problems.length === 0 ? "ok" : check.problems.join("; ")}`);
+    failed.push(...check.problems.map((problem) => `image ${image.ref} (${check.where}) ${problem}`));
+  }
+  if (failed.length > 0) {
+    session.recordFailure("failed", verification);
+    throw new BuildError(
+      `Earthly reported success, but ${failed.length === 1 ? "an image is" : "images are"} not what the configuration builds`,
+      [...failed, `log: ${session.logPath}`],
+      "check the Earthfile's base image and the ARCH and OS_DISTRIBUTION it was given (see the log)",
+    );
+  }
 }
 
 /** --boot: the ISO started in QEMU, as a device's firmware would. */

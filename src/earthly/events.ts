@@ -15,7 +15,7 @@ export interface BuildSummary {
   command: string;
   durationMs: number;
   artifacts: readonly { path: string; size: number; sha256: string }[];
-  images: readonly { ref: string; pushed: boolean }[];
+  images: readonly { ref: string; pushed: boolean; checked?: string | undefined }[];
   logPath: string;
   manifestPath: string;
   registry: string;

@@ -84,9 +84,18 @@ async function osReleaseFromDockerSave(docker: string, ref: string, options: Ima
         body.resume();
       } else if (name === "manifest.json") {
         const parts: Buffer[] = [];
-        body.on("data", (c: unknown) => parts.push(c as Buffer));
+        let size = 0;
+        body.on("data", (c: unknown) => {
+          size += (c as Buffer).length;
+          if (size <= MAX_IMAGE_JSON) parts.push(c as Buffer);
+        });
         body.on("end", () => {
-          manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+          // Too large or not JSON: no manifest, said below.
+          try {
+            if (size <= MAX_IMAGE_JSON) manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+          } catch {
+            manifest = undefined;
+          }
           finish();
         });
       } else if (header.type === "file" && (name.endsWith("/layer.tar") || name.startsWith("blobs/")) && (header.size ?? 0) > 1024) {
@@ -126,13 +135,26 @@ interface Descriptor {
   platform?: { os?: string; architecture?: string };
 }
 
-async function json(response: Response): Promise<Record<string, unknown>> {
-  return (await response.json()) as Record<string, unknown>;
+/** A manifest, index or image config is a few KiB: more than this is not an image's, and not read on. */
+export const MAX_IMAGE_JSON = 4 * 1024 * 1024;
+
+async function json(response: Response, ref: string, what: string): Promise<Record<string, unknown>> {
+  const { readLimited } = await import("../registry/client.js");
+  const text = await readLimited(response, MAX_IMAGE_JSON);
+  if (text === undefined) throw new EnvironmentError(`the registry answered with more than ${MAX_IMAGE_JSON / 1048576} MiB for the ${what} of ${ref}; an image's ${what} is a few KiB`, "check that IMAGE_REGISTRY names a container registry");
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Said below, as for JSON of the wrong shape.
+  }
+  throw new EnvironmentError(`the registry's ${what} of ${ref} is not a JSON object`, "check that IMAGE_REGISTRY names a container registry");
 }
 
 async function checkPushedImage(ref: string, options: ImageCheckOptions): Promise<ImageCheck> {
   const { RegistryClient } = await import("../registry/client.js");
-  const client = new RegistryClient({ env: options.env });
+  // The run's cancel signal ends every request, a layer's download included.
+  const client = new RegistryClient({ env: options.env, signal: options.signal });
   const check: ImageCheck = { ref, where: "registry", problems: [] };
   const { parseImageRef } = await import("../registry/reference.js");
   const top = await client.get(ref, { manifest: parseImageRef(ref).reference });
@@ -140,7 +162,7 @@ async function checkPushedImage(ref: string, options: ImageCheckOptions): Promis
     check.problems.push("is not in the registry");
     return check;
   }
-  let manifest = await json(top);
+  let manifest = await json(top, ref, "manifest");
   const mediaType = String(manifest["mediaType"] ?? top.headers.get("content-type") ?? "");
   if (INDEX_TYPES.includes(mediaType) || Array.isArray(manifest["manifests"])) {
     const entries = (manifest["manifests"] as Descriptor[] | undefined) ?? [];
@@ -155,7 +177,7 @@ async function checkPushedImage(ref: string, options: ImageCheckOptions): Promis
       check.problems.push(`its index names ${wanted.digest} for linux/${options.arch}, which the registry does not have`);
       return check;
     }
-    manifest = await json(chosen);
+    manifest = await json(chosen, ref, "manifest");
   }
   const config = manifest["config"] as Descriptor | undefined;
   const configBlob = config === undefined ? undefined : await client.get(ref, { blob: config.digest }, "*/*");
@@ -163,7 +185,7 @@ async function checkPushedImage(ref: string, options: ImageCheckOptions): Promis
     check.problems.push("has no image config in the registry");
     return check;
   }
-  const configJson = await json(configBlob);
+  const configJson = await json(configBlob, ref, "image config");
   const platform = platformProblem(configJson["os"] as string | undefined, configJson["architecture"] as string | undefined, options.arch);
   if (platform !== undefined) check.problems.push(platform);
   const views: LayerView[] = [];

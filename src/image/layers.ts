@@ -83,6 +83,8 @@ export async function readLayer(source: AsyncIterable<unknown>): Promise<LayerVi
       input.resume();
     });
     input.on("error", reject);
+    // pipe() does not carry an error on: a download cancelled mid-layer must end the read.
+    stream.on("error", reject);
   });
   input.pipe(tar);
   await done;

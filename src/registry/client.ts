@@ -30,7 +30,7 @@ export interface RegistryOptions extends CredentialLookup {
 export const MAX_TOKEN_RESPONSE = 1024 * 1024;
 
 /** The body as text, read no further than `limit` bytes (undefined past it): a hostile server cannot fill memory. */
-async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+export async function readLimited(response: Response, limit: number): Promise<string | undefined> {
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => undefined);

@@ -44,7 +44,7 @@ export function renderSummary(summary: BuildSummary, paint: Paint = noPaint): st
   }
   if (summary.images.length > 0) {
     lines.push("Images:");
-    for (const i of summary.images) lines.push(`  ${i.ref}  ${paint.dim(i.pushed ? "(pushed)" : "(local Docker)")}`);
+    for (const i of summary.images) lines.push(`  ${i.ref}  ${paint.dim(`(${i.pushed ? "pushed" : "local Docker"}${i.checked === "registry" ? ", checked in the registry" : i.checked !== undefined ? ", checked" : ""})`)}`);
   }
   lines.push(`Log: ${summary.logPath}`, `Manifest: ${summary.manifestPath}`);
   // Only images that went to IMAGE_REGISTRY vanish; the local installer and base images do not.

@@ -22,6 +22,8 @@ export interface ArtifactRecord {
 export interface ImageRecord {
   ref: string;
   pushed: boolean;
+  /** Where its platform and /etc/os-release were checked after the build. */
+  checked?: "local Docker" | "registry";
 }
 
 export interface Verification {

@@ -42,9 +42,10 @@ async function challengingRegistry(): Promise<string> {
 
 async function interruptPushCheck(registry: string, extraEnv: Record<string, string>, when: (stderr: string) => boolean): Promise<{ code: number | undefined; afterSignalMs: number; marker: string }> {
   const cwd = argWorkspace();
+  // Earthly claims the push (its own push to a hanging registry would hang the build, not the check).
   writeArg(cwd, `IMAGE_REGISTRY=${registry}\nIMAGE_REPO=canvos-hang\nCUSTOM_TAG=demo\n`);
   const marker = newMarker();
-  const run = canvos(["provider", "--push", "--k8s-version", "1.27.2"], { cwd, env: { PATH: pathWithFake(), CANVOS_ROBUSTNESS_MARK: marker, ...extraEnv } });
+  const run = canvos(["provider", "--push", "--k8s-version", "1.27.2"], { cwd, env: { PATH: pathWithFake(), CANVOS_ROBUSTNESS_MARK: marker, FAKE_EARTHLY_NOT_PUSHED: "canvos-hang", ...extraEnv } });
   let stderr = "";
   run.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   await waitFor(() => when(stderr), 20_000, "the push check to start");

@@ -1,0 +1,47 @@
+// Ctrl-C while `canvos verify --boot` waits on QEMU: canvos ends QEMU and exits 130 at once,
+// leaving no emulator behind (software emulation would otherwise run on for the whole timeout).
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { bootPrerequisites } from "../../src/boot/qemu.js";
+import { unbootableIso } from "../support/boot-iso.js";
+import { argWorkspace, canvos, workspace } from "../support/cli.js";
+import { requireService } from "../support/services.js";
+
+const ready = requireService("QEMU with OVMF", bootPrerequisites("amd64", process.env).missing.length === 0, "apt-get install qemu-system-x86 ovmf (see .ci/run)");
+
+/** Pids of the processes whose command line names `needle` (the test's own ISO path). */
+function processesNaming(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return pids;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!ready)("canvos verify --boot and a signal", () => {
+  it("Ctrl-C during the boot ends QEMU promptly: exit 130, no qemu left", async () => {
+    const cwd = argWorkspace();
+    const iso = unbootableIso(workspace("canvos-boot-"));
+    const run = canvos(["verify", iso, "--boot", "--boot-timeout", "300"], { cwd });
+    let qemu: number[] = [];
+    for (let waited = 0; waited < 30_000 && qemu.length === 0; waited += 100) {
+      await sleep(100);
+      qemu = processesNaming(iso).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("qemu-system"));
+    }
+    expect(qemu.length, "QEMU never started").toBeGreaterThan(0);
+    const signalled = Date.now();
+    run.kill("SIGINT");
+    const r = await run;
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(processesNaming(iso)).toEqual([]);
+  }, 60_000);
+});
