@@ -68,7 +68,8 @@ describe("the ISO a build made, checked", () => {
     const bin = standInThen(
       `node -e 'import(process.argv[1]).then((m) => { const d = require("node:fs").mkdtempSync("/tmp/t-"); m.assembleOverlay(".", { CLUSTERCONFIG: "spc.tgz" }, d); m.makeInstallerIso({ out: "${ISO}", tree: d, arch: "amd64" }); })' "${join(ROOT, "test/support/make-iso.mjs")}" && sha256sum ${ISO} | sed 's#build/##' > ${ISO}.sha256`,
     );
-    const r = await canvos(["iso", "--arch", "arm64", "--base-image", "example.com/arm-base:1"], { cwd, env: env({ CANVOS_EARTHLY_BIN: bin }) });
+    // A tag of its own: the arm64 installer image the stand-in loads must not meet other tests' amd64 one.
+    const r = await canvos(["iso", "--arch", "arm64", "--base-image", "example.com/arm-base:1", "--tag", `arm-${process.pid}`], { cwd, env: env({ CANVOS_EARTHLY_BIN: bin }) });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("has no EFI/BOOT/BOOTAA64.EFI, the loader UEFI firmware starts on arm64 (it has BOOTX64.EFI: the loader of another architecture)");
   });
