@@ -69,8 +69,19 @@ function resolveArtifact(model: EarthfileModel, ref: string, values: Values, opt
 
 /** The artifacts a target saves, as one tree rooted at its artifact root. */
 function targetArtifacts(model: EarthfileModel, target: string, values: Values, options: LayoutOptions, problems: Problem[]): Tree {
+  return materialise(model, target, values, options, problems).artifacts;
+}
+
+/** The file system of a target's final state (for FROM +t), as far as COPYs make it. */
+function finalTree(model: EarthfileModel, ref: string, values: Values, options: LayoutOptions, problems: Problem[]): Tree {
+  return materialise(model, ref, values, options, problems).fs;
+}
+
+/** Walks a target's steps over its file system, collecting what it saves. */
+function materialise(model: EarthfileModel, target: string, values: Values, options: LayoutOptions, problems: Problem[]): { fs: Tree; artifacts: Tree } {
   const evaluation = evaluateTarget(model, target, values, options);
   problems.push(...evaluation.problems.filter((p) => p.severity === "error"));
+  const name = target.replace(/^\+/, "");
   const artifacts = newTree();
   let fs = newTree();
   let cwd = "/";
@@ -80,8 +91,7 @@ function targetArtifacts(model: EarthfileModel, target: string, values: Values, 
       case "from":
         ranAt = undefined;
         cwd = "/";
-        if (step.source === "target") fs = finalTree(model, step.ref, values, options, problems);
-        else fs = newTree();
+        fs = step.source === "target" ? finalTree(model, step.ref, values, options, problems) : newTree();
         break;
       case "workdir":
         cwd = posix.resolve(cwd, step.path);
@@ -95,7 +105,7 @@ function targetArtifacts(model: EarthfileModel, target: string, values: Values, 
         break;
       case "save-artifact": {
         if (ranAt !== undefined) {
-          problems.push({ where: `${model.file}:${step.line}`, message: `what +${target} saves depends on the RUN at line ${ranAt}, which this model does not run`, severity: "error" });
+          problems.push({ where: `${model.file}:${step.line}`, message: `what +${name} saves depends on the RUN at line ${ranAt}, which this model does not run`, severity: "error" });
         }
         const items = select(fs, posix.resolve(cwd, step.src));
         if (items === undefined) {
@@ -115,26 +125,7 @@ function targetArtifacts(model: EarthfileModel, target: string, values: Values, 
         break;
     }
   }
-  return artifacts;
-}
-
-/** The file system of a target's final state (for FROM +t), as far as COPYs make it. */
-function finalTree(model: EarthfileModel, ref: string, values: Values, options: LayoutOptions, problems: Problem[]): Tree {
-  const evaluation = evaluateTarget(model, ref, values, options);
-  let fs = newTree();
-  let cwd = "/";
-  for (const step of evaluation.steps) {
-    if (step.kind === "from") {
-      fs = step.source === "target" ? finalTree(model, step.ref, values, options, problems) : newTree();
-      cwd = "/";
-    } else if (step.kind === "workdir") {
-      cwd = posix.resolve(cwd, step.path);
-      mkdirs(fs, cwd);
-    } else if (step.kind === "copy") {
-      copy(model, fs, cwd, step, values, options, problems);
-    }
-  }
-  return fs;
+  return { fs, artifacts };
 }
 
 function copy(model: EarthfileModel, fs: Tree, cwd: string, step: Extract<Step, { kind: "copy" }>, values: Values, options: LayoutOptions, problems: Problem[]): void {
