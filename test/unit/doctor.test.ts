@@ -1,18 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runDoctor, parseEarthlyVersion, DISK_LIMITS, type DoctorDeps } from "../../src/doctor/checks.js";
 import { renderDoctor } from "../../src/doctor/render.js";
 import type { ToolResult } from "../../src/earthly/runner.js";
+import { workspace } from "../support/cli.js";
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "canvos-doctor-"));
-  dirs.push(d);
-  return d;
-}
+/** A temp folder removed when the test ends (test/support/cli.ts). */
+const tmp = (): string => workspace("canvos-doctor-");
 
 const ok = (stdout = ""): ToolResult => ({ exitCode: 0, stdout, stderr: "", notFound: false, timedOut: false });
 const fail = (stderr: string, exitCode = 1): ToolResult => ({ exitCode, stdout: "", stderr, notFound: false, timedOut: false });

@@ -1,10 +1,9 @@
 // Earthly and EarthBuild, each in its own names: locate, the docker runner's image and argv, the
 // proxy-mode BuildKit host, doctor and the failure hints; the stand-in plays either engine.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadWorkspaceConfig } from "../../src/config/earthfile-args.js";
 import { runDoctor, type DoctorDeps } from "../../src/doctor/checks.js";
 import { buildkitHint, engineOfBinary, engineOfVersion } from "../../src/earthly/engine.js";
@@ -15,15 +14,11 @@ import { childEnv, type ToolResult } from "../../src/earthly/runner.js";
 import { ConfigError } from "../../src/errors.js";
 import type { EarthlyOutcome } from "../../src/earthly/output.js";
 import type { BuildPlan } from "../../src/plan/plan.js";
+import { workspace } from "../support/cli.js";
 
 const STAND_IN = resolve("test/bin/earthly");
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "canvos-engines-"));
-  dirs.push(d);
-  return d;
-}
+/** A temp folder removed when the test ends (test/support/cli.ts). */
+const tmp = (): string => workspace("canvos-engines-");
 /** A bin directory with the stand-in under `name` (a link, as an install's alias would be). */
 function standIn(name: "earthly" | "earth"): string {
   const dir = tmp();
