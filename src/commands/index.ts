@@ -9,6 +9,7 @@ import { profileCommand } from "./profile.js";
 import { doctorCommand } from "./doctor.js";
 import { matrixCommand } from "./matrix.js";
 import { verifyCommand } from "./verify.js";
+import { vendorBaseCommand } from "./vendor-base.js";
 
 export const commands: ReadonlyArray<() => Command> = [
   validateCommand,
@@ -22,4 +23,5 @@ export const commands: ReadonlyArray<() => Command> = [
   doctorCommand,
   matrixCommand,
   verifyCommand,
+  vendorBaseCommand,
 ];

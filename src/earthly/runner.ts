@@ -25,6 +25,8 @@ export interface EarthlyInvocation {
   container?: { docker: string; name: string };
   /** Values (secrets, registry passwords) replaced by **** in every line Earthly prints. */
   redact?: readonly string[];
+  /** What to say when `file` cannot be run, for a program other than Earthly (`docker build`). */
+  missing?: { message: string; hint: string };
 }
 
 export interface EarthlyRequest {
@@ -312,7 +314,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
     if ("result" in first && first.result.failed && first.result.exitCode === undefined && first.result.signal === undefined) {
       // Spawning itself failed (ENOENT, EACCES).
       exited = true;
-      throw missingBinary(invocation.file);
+      throw invocation.missing ? new EnvironmentError(invocation.missing.message, invocation.missing.hint) : missingBinary(invocation.file);
     }
     const exitCode = "code" in first ? first.code : first.result.exitCode;
     if (interruptedBy !== undefined || stopped) {
