@@ -63,6 +63,20 @@ describe.skipIf(!run)("shellcheck", () => {
     expect(shellcheck([snippet("jetson-mount.sh", body, [])], "sh")).toBe("");
   });
 
+  it("finds nothing in vendor-base/steps/ and the vendor definitions' RUN lines", () => {
+    const dir = join(PROJECT_ROOT, "vendor-base");
+    const steps = readdirSync(join(dir, "steps")).filter((f) => f.endsWith(".sh")).map((f) => join(dir, "steps", f));
+    expect(steps.length).toBeGreaterThan(3);
+    const runs = readdirSync(dir).filter((f) => f !== "steps").flatMap((flavour) => {
+      const lines = logicalLines(readFileSync(join(dir, flavour, "Dockerfile"), "utf8"));
+      const args = lines.flatMap((l) => /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(l.text)?.[1] ?? []);
+      // RUN's own --mount flags are BuildKit's, not the shell's.
+      return lines.filter((l) => l.text.startsWith("RUN ")).map((r) => snippet(`vendor-${flavour}-${r.line}.sh`, r.text.slice(4).replace(/^(--mount=\S+\s+)+/, ""), args));
+    });
+    expect(runs.length).toBeGreaterThanOrEqual(8);
+    expect(shellcheck([...steps, ...runs], "sh")).toBe("");
+  });
+
   it("finds nothing in .ci/run", () => {
     expect(shellcheck([join(PROJECT_ROOT, ".ci/run")], "bash")).toBe("");
   });
