@@ -1,6 +1,10 @@
 import { Command } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { checkImageFlag, engineChoice, runnerChoice } from "../earthly/runner-options.js";
+import { ConfigError } from "../errors.js";
+import { FLAVOURS, type Flavour } from "../vendor/flavours.js";
+
+const collectFlavour = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
@@ -9,6 +13,7 @@ export function doctorCommand(): Command {
     .option("--runner <runner>", "the runner to check for: auto (local Earthly if found, else Docker), native or docker", "auto")
     .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
     .option("--engine <engine>", "Earthly or EarthBuild: auto (the local binary's; Earthly in Docker), earthly or earthbuild (default: $CANVOS_ENGINE, else auto)")
+    .option("--vendor-base <flavour>", "also check what canvos vendor-base FLAVOUR needs (rhel8, rhel8-fips, ubuntu-focal-fips, slem; repeatable)", collectFlavour, [])
     .option("--earthly-image <ref>", "the image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5; earthbuild/earthbuild:v0.8.18 for --engine earthbuild)")
     .addHelpText(
       "after",
@@ -16,6 +21,7 @@ export function doctorCommand(): Command {
 Examples:
   $ canvos doctor
   $ canvos doctor --runner docker --arch arm64
+  $ canvos doctor --vendor-base rhel8
   $ canvos doctor --json | jq '.checks[] | select(.status != "ok")'
 
 Each check is ok, warning or failure; a failure comes with its fix.
@@ -23,14 +29,16 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
-    const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string; engine?: string }>();
+    const opts = self.opts<{ json?: boolean; runner: string; earthlyBin?: string; earthlyImage?: string; engine?: string; vendorBase: string[] }>();
     const { EnvironmentError } = await import("../errors.js");
     const runner = runnerChoice(opts.runner);
     const engine = engineChoice(opts.engine, process.env);
     checkImageFlag("--earthly-image", opts.earthlyImage);
+    const unknown = opts.vendorBase.filter((f) => !(FLAVOURS as readonly string[]).includes(f));
+    if (unknown.length > 0) throw new ConfigError(`--vendor-base ${unknown.join(", ")}: not a flavour`, [], `one of ${FLAVOURS.join(", ")}`);
     const { runDoctor } = await import("../doctor/checks.js");
     const { renderDoctor, doctorJson } = await import("../doctor/render.js");
-    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage, engine });
+    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage, engine, vendorBase: opts.vendorBase as Flavour[] });
     process.stdout.write(opts.json ? doctorJson(report) : renderDoctor(report));
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === "failure").map((c) => c.title);

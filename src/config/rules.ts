@@ -28,7 +28,7 @@ export function crossFieldProblems(c: Partial_, matrix: K8sMatrix = loadMatrix()
   const error = (key: ParameterName, message: string, related: ParameterName[] = []) => out.push({ key, related, message, severity: "error" });
 
   if (has(c, "OS_DISTRIBUTION", "BASE_IMAGE") && (c.OS_DISTRIBUTION === "rhel" || c.OS_DISTRIBUTION === "sles") && c.BASE_IMAGE === "") {
-    error("OS_DISTRIBUTION", `${c.OS_DISTRIBUTION} has no public Kairos base image: build one and set BASE_IMAGE to it`);
+    error("OS_DISTRIBUTION", `${c.OS_DISTRIBUTION} has no public Kairos base image: build one (canvos vendor-base ${c.OS_DISTRIBUTION === "rhel" ? "rhel8" : "slem"}) or take Spectro Cloud's (canvos vendor-base --list), and set BASE_IMAGE to it`);
   }
   if (has(c, "ARCH", "BASE_IMAGE") && c.ARCH === "arm64" && c.BASE_IMAGE === "") {
     error("ARCH", "arm64 builds need BASE_IMAGE (an arm64 Kairos image, e.g. quay.io/kairos/ubuntu:20.04-core-arm64-nvidia-jetson-agx-orin-v2.4.3)");
@@ -40,7 +40,7 @@ export function crossFieldProblems(c: Partial_, matrix: K8sMatrix = loadMatrix()
     error("K8S_DISTRIBUTION", "kubeadm-fips is built only with FIPS_ENABLED=true", ["FIPS_ENABLED"]);
   }
   if (has(c, "FIPS_ENABLED", "BASE_IMAGE") && c.FIPS_ENABLED && c.BASE_IMAGE === "") {
-    error("FIPS_ENABLED", "FIPS builds need a FIPS base image in BASE_IMAGE (e.g. gcr.io/spectro-dev-public/ubuntu-focal-fips:v4.2_20231226)");
+    error("FIPS_ENABLED", "FIPS builds need a FIPS base image in BASE_IMAGE (e.g. gcr.io/spectro-dev-public/ubuntu-focal-fips:v4.2_20231226, or build one: canvos vendor-base ubuntu-focal-fips or rhel8-fips)");
   }
   if (has(c, "OS_DISTRIBUTION", "OS_VERSION")) {
     const allowed = OS_VERSIONS[c.OS_DISTRIBUTION];

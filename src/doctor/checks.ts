@@ -11,6 +11,7 @@ import { dockerEngine, engineOfBinary, engineOfVersion, ENGINE_NAMES, type Engin
 import type { EngineChoice } from "../earthly/runner-choice.js";
 import { locateEarthly } from "../earthly/locate.js";
 import { runTool, type ToolOptions, type ToolResult } from "../earthly/runner.js";
+import type { Flavour } from "../vendor/flavours.js";
 import { exitZeroElf, PROBE_COMMAND, PROBE_IMAGE, singleFileTar } from "./probe-image.js";
 
 export type CheckStatus = "ok" | "warning" | "failure";
@@ -39,6 +40,8 @@ export interface DoctorOptions {
   earthlyBin?: string | undefined;
   earthlyImage?: string | undefined;
   engine?: EngineChoice | undefined;
+  /** Vendor base flavours to check for (doctor --vendor-base), beside those whose variables are set. */
+  vendorBase?: readonly Flavour[] | undefined;
 }
 
 /** What doctor touches outside itself, replaceable in tests. */
@@ -47,6 +50,8 @@ export interface DoctorDeps {
   freeBytes(path: string): Promise<number>;
   binfmtDir: string;
   hostArch: string;
+  /** Where the host's /etc is read from (is it a registered SLE Micro?); default /. */
+  hostRoot?: string;
 }
 
 const GiB = 1024 ** 3;
@@ -158,6 +163,10 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const buildHost = daemon?.arch ?? deps.hostArch;
   if (arch !== undefined) checks.push(await binfmtCheck(arch, buildHost, deps.binfmtDir));
   if (arch !== undefined) checks.push(await bootCheck(arch, options.request.env));
+
+  // Vendor base images, only for the flavours the user is after.
+  const { vendorBaseChecks } = await import("./vendor-base.js");
+  checks.push(...(await vendorBaseChecks(options.vendorBase ?? [], env, deps.hostRoot ?? "/")));
 
   const failures = checks.filter((c) => c.status === "failure").length;
   const warnings = checks.filter((c) => c.status === "warning").length;

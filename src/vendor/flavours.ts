@@ -67,7 +67,7 @@ export const FLAVOUR_SPECS: Readonly<Record<Flavour, FlavourSpec>> = {
     vendorImage: "registry.suse.com/suse/sle-micro-rancher/5.4:latest",
     framework: FRAMEWORK,
     secretSets: [[{ id: "sle-regcode", env: "SLE_REGCODE" }]],
-    needs: "a SLE Micro subscription: its registration code in SLE_REGCODE; build on a registered SLE Micro host, as SUSE's terms expect",
+    needs: "a SLE Micro subscription: its registration code in SLE_REGCODE, and a registered SLE Micro host to build on",
   },
 };
 

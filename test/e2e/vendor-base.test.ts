@@ -33,7 +33,7 @@ describe("vendor-base without Docker", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("RH_USERNAME and RH_PASSWORD, or RH_ORG and RH_ACTIVATION_KEY");
     expect(result.stdout).toContain("UBUNTU_PRO_TOKEN");
-    expect(result.stdout).toMatch(/SLE_REGCODE; build on a registered SLE Micro host/);
+    expect(result.stdout).toMatch(/SLE_REGCODE, and a registered SLE Micro\s+host/);
   });
 
   it("--dry-run --json: the docker build with secrets by name, the image, the .arg lines; nothing runs", async () => {
