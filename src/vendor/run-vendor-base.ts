@@ -120,7 +120,7 @@ async function step(argv: readonly string[], what: string, plan: VendorPlan, opt
     throw new BuildError(
       `${what} of ${plan.definition} failed (${how})`,
       ["last lines:", ...last.map((l) => `  | ${l}`), `log: ${log.relativePath}`],
-      what === "docker push" ? "log in to the registry first (docker login) and check the --tag's name" : /buildx|BuildKit is enabled/i.test(last.join("\n")) ? "this docker CLI cannot build with BuildKit: install the buildx plugin, or use Docker 20.10's own client (--docker /usr/bin/docker)" : undefined,
+      what === "docker push" ? "log in to the registry first (docker login) and check the --tag's name" : /buildx|BuildKit is enabled/i.test(last.join("\n")) ? "this docker CLI cannot build with BuildKit: install its buildx plugin (docker-buildx), or point --docker at a client that has it" : undefined,
     );
   }
 }
