@@ -171,6 +171,20 @@ describe.skipIf(!runDocker)("vendor-base through the recording docker stand-in",
     expect(result.stderr).toMatch(/log: +build\/logs\/.*vendor-base-slem\.log/);
   });
 
+  it("Ctrl-C during the build reaches docker build and ends canvos with 130", async () => {
+    const cwd = workspace();
+    const log = join(cwd, "docker.jsonl");
+    const child = canvos(["vendor-base", "slem", "--docker", STAND_IN], { cwd, env: { SLE_REGCODE: "code-Zx81-e2e", FAKE_DOCKER_LOG: log, FAKE_DOCKER_BUILD_SLEEP_MS: "20000" } });
+    const started = Date.now();
+    while (calls(log).length === 0 && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(readFileSync(log, "utf8")).toContain('{"signal":"SIGINT"}');
+    expect(result.stdout).toBe("");
+  });
+
   it("docker missing is exit 3", async () => {
     const cwd = workspace();
     const result = await canvos(["vendor-base", "slem", "--docker", join(cwd, "no-docker")], { cwd, env: { SLE_REGCODE: "code-Zx81-e2e" } });
