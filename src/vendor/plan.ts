@@ -137,17 +137,16 @@ export function argLines(plan: VendorPlan): string {
   return Object.entries(plan.arg).map(([key, value]) => `${key}=${value}\n`).join("");
 }
 
+/** The flags of the build command that take a value: shown with it, one pair per line. */
+const VALUE_FLAGS = new Set(["--platform", "--file", "--tag", "--build-arg", "--secret"]);
+
 export function renderVendorPlan(plan: VendorPlan): string {
   const argv = plan.argv.map(printable).map(shellQuote);
   const lines = [`canvos vendor-base ${plan.flavour}: ${plan.definition}`, "", "Build command:"];
+  const words: string[] = [];
+  for (let i = 2; i < argv.length; i++) words.push(VALUE_FLAGS.has(plan.argv[i] ?? "") ? `${argv[i]} ${argv[++i] ?? ""}` : (argv[i] ?? ""));
   lines.push(`  ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(" ")} ${argv.slice(0, 2).join(" ")} \\`);
-  const rest = argv.slice(2);
-  for (let i = 0; i < rest.length; i++) {
-    const pair = rest[i]?.startsWith("--") && !rest[i]?.includes("=") && i + 1 < rest.length - 1 && rest[i] !== "--no-cache";
-    const text = pair ? `${rest[i]} ${rest[i + 1]}` : (rest[i] ?? "");
-    if (pair) i++;
-    lines.push(`    ${text}${i < rest.length - 1 ? " \\" : ""}`);
-  }
+  words.forEach((word, i) => lines.push(`    ${word}${i < words.length - 1 ? " \\" : ""}`));
   lines.push("", `Needs: ${plan.needs}`, "Secrets (by name; values only in the docker CLI's environment):");
   for (const s of plan.secrets) lines.push(`  ${s.id} from $${s.env}: ${s.set ? "set" : "not set"}`);
   lines.push("", `Image: ${printable(plan.image)}  (${plan.push ? "pushed" : "local Docker only"}), checked for ${plan.platform} and KAIROS_FLAVOR=${plan.distribution}`);
