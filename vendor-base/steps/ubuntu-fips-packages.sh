@@ -31,8 +31,7 @@ pro attach --attach-config "$config"
 attached=true
 rm -f "$config"
 
-# The generic kernel goes: a FIPS node must boot the certified one.
-apt-get remove -y linux-image-generic-hwe-20.04 || true
+# The certified FIPS kernel (the container image has none of its own) and FIPS libraries.
 apt-get install -y --no-install-recommends \
     linux-image-fips linux-headers-fips \
     openssl libssl1.1 libssl1.1-hmac libgcrypt20 libgcrypt20-hmac \
