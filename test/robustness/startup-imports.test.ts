@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { argWorkspace, CANVOS, ROOT } from "../support/cli.js";
+import { KAIROS_RELEASE, loadImage } from "../support/images.js";
+import { uniqueTag } from "../support/services.js";
 
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?:[^'"]*?\s+from\s+)?["']([^"']+)["'];?\s*$/gm;
 
@@ -158,7 +160,11 @@ describe.each<Build>(["tsc", "bundle"])("what each command loads (%s build)", (b
   it("a build whose stderr is no terminal loads execa, not ora", async () => {
     const cwd = argWorkspace("canvos-loads-");
     chmodSync(INSTANT_EARTHLY, 0o755);
-    const run = await packagesUsed(build, ["iso"], cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
+    // The stand-in writes the ISO only; canvos then checks the installer image +iso leaves in the
+    // local Docker, so the test provides one under a tag of its own.
+    const tag = uniqueTag("loads");
+    loadImage(`palette-installer-image:v4.3.2-${tag}`, "amd64", [{ files: { "etc/os-release": KAIROS_RELEASE("ubuntu") } }]);
+    const run = await packagesUsed(build, ["iso", `--CUSTOM_TAG=${tag}`], cwd, { CANVOS_EARTHLY_BIN: INSTANT_EARTHLY });
     expect(run.exitCode).toBe(0);
     expect(run.packages).toContain("execa");
     expect(run.packages).not.toContain("ora");
