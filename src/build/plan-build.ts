@@ -3,12 +3,13 @@
 import { secretPart } from "../config/resolve.js";
 import { loadWorkspaceConfig } from "../config/earthfile-args.js";
 import { checkFiles } from "../config/files.js";
-import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
-import { checkPassThrough } from "../earthly/args.js";
+import type { Config, ResolveOptions, ResolvedConfig } from "../config/types.js";
+import { checkPassThrough, maskArgv } from "../earthly/args.js";
+import { ENGINE_NAMES } from "../earthly/engine.js";
 import type { RunnerStrategy } from "../earthly/runner.js";
-import { DEFAULT_RUNNER_SETTINGS, prepareRunner, type PreparedRunner, type RunnerSettings } from "../earthly/runner-setup.js";
+import { createStrategy, DEFAULT_RUNNER_SETTINGS, helperCommands, imageCommands, needsHelper, plannedHelperAddress, prepareRunner, type PreparedRunner, type RunnerSettings } from "../earthly/runner-setup.js";
 import { ConfigError, EnvironmentError } from "../errors.js";
-import { createPlan, type BuildPlan } from "../plan/plan.js";
+import { createPlan, type BuildPlan, type PlannedProcess } from "../plan/plan.js";
 import { BUILDS_ISO, type BuildCommand } from "../plan/targets.js";
 import { planStaging, type Staging } from "../workspace/stage.js";
 
@@ -78,6 +79,7 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
     pathArgs: staging.args,
   });
   plan.warnings.push(...prepared.notes, ...files.problems);
+  plan.processes = plannedProcesses(plan, prepared, options.runner ?? DEFAULT_RUNNER_SETTINGS, resolved.config, request);
   if (options.boot !== undefined && !options.dryRun) {
     // Said now, not after the build: --boot without QEMU would fail forty minutes in.
     const { bootPrerequisites } = await import("../boot/qemu.js");
@@ -85,6 +87,45 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
     if (needs.missing.length > 0) throw new EnvironmentError(`--boot needs ${needs.missing.join(", ")}, which this machine lacks`, `install QEMU and the UEFI firmware: apt-get install ${needs.packages}`);
   }
   return { plan, resolved, prepared, staging, luetPasswords: files.secrets };
+}
+
+/**
+ * What the run will start, in order, built by the same functions that start it: the Earthly
+ * image's check, the proxy helper's life, Earthly itself (natively or as `docker run ...`), its
+ * version. Secrets by name only; the random name of Earthly's container and the helper's published
+ * port are only known when they exist.
+ */
+function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: RunnerSettings, config: Config, request: ResolveOptions): PlannedProcess[] {
+  const { cwd, env } = request;
+  const title = ENGINE_NAMES[prepared.engine].title;
+  const docker = (purpose: string, args: readonly string[], extra: Partial<PlannedProcess> = {}): PlannedProcess => ({ purpose, argv: ["docker", ...args], env: [], ...extra });
+  const processes: PlannedProcess[] = [];
+  if (prepared.kind === "docker" && prepared.image !== undefined) {
+    const image = imageCommands(prepared.image);
+    processes.push(docker(`is the ${title} image here`, image.inspect), docker(`pull the ${title} image`, image.pull, { when: "only if it is not here" }));
+  }
+  const helper = needsHelper(config, settings) ? helperCommands(config, settings, cwd, prepared.engine) : undefined;
+  if (helper !== undefined) {
+    processes.push(docker("remove a BuildKit helper an earlier run may have left", helper.remove));
+    processes.push(docker("start the BuildKit helper for proxy mode", helper.run, { env: Object.keys(helper.proxy) }));
+    if (helper.installCert !== undefined) processes.push(docker("install PROXY_CERT_PATH in the helper", helper.installCert));
+    processes.push(docker("ask which port the helper listens on", helper.port));
+  }
+  const secrets = [...new Set(settings.secrets)];
+  const setup = createStrategy(prepared, settings, env, Object.fromEntries(secrets.map((name) => [name, ""])), helper !== undefined ? plannedHelperAddress(cwd) : undefined, "canvos-earthly-<random>");
+  const earthly = { earthly: prepared.earthly, flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, secretKeys: plan.secretKeys, cwd, env: setup.env };
+  const build = setup.strategy.build(earthly);
+  // What canvos adds to the environment it was given: secrets by name, the rest (a BuildKit host) with its value.
+  const added = Object.keys(build.env).filter((key) => !secrets.includes(key) && build.env[key] !== env[key]);
+  processes.push({
+    purpose: prepared.kind === "docker" ? `${title} ${plan.target}, in its container` : `${title} ${plan.target}`,
+    argv: maskArgv([build.file, ...build.args], plan.secretKeys),
+    env: [...secrets, ...added.map((key) => `${key}=${build.env[key] ?? ""}`)],
+  });
+  const version = setup.strategy.version(earthly);
+  processes.push({ purpose: `${title}'s version, for the log and the manifest (while the build runs)`, argv: [version.file, ...version.args], env: [] });
+  if (helper !== undefined) processes.push(docker("remove the BuildKit helper (after success, failure or Ctrl-C)", helper.remove));
+  return processes;
 }
 
 /**

@@ -12,11 +12,12 @@ import { readSecrets } from "../earthly/secrets.js";
 import { BuildError, EnvironmentError, InterruptedError } from "../errors.js";
 import { planJson, renderPlan } from "../plan/plan.js";
 import { renderProfile } from "../plan/profile.js";
-import { BUILDS_ISO, BUILDS_PROVIDERS } from "../plan/targets.js";
+import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
+import { canvosVersion } from "../config/package-version.js";
 import { checkOutputs, notNamedByEarthly, type Verification } from "../verify/verify.js";
 import { fsReason, isFsError, makeDir } from "../workspace/fs-errors.js";
-import { LOG_DIR, LogFile } from "../workspace/log-file.js";
-import { MANIFEST_FILE } from "../workspace/manifest.js";
+import { keepLogs, LOG_DIR, LogFile, logPathFor, pruneLogs } from "../workspace/log-file.js";
+import { failureRecord, manifestPathFor } from "../workspace/manifest.js";
 import { PreviousArtifacts } from "../workspace/previous.js";
 import { writeRunFiles } from "../workspace/run-files.js";
 import { stageFiles } from "../workspace/stage.js";
@@ -46,26 +47,46 @@ function whenAborted(cancel: AbortSignal): Promise<void> {
 
 export async function runBuild(options: BuildOptions, context: BuildContext = defaultContext()): Promise<void> {
   const start = new Date();
-  const planned = await plan(options);
-  if (options.dryRun) {
-    context.stdout.write(options.json ? jsonText(planJson(planned.plan)) : renderPlan(planned.plan));
-    return;
-  }
-  // Asked before anything starts, so a prompt never interleaves with progress.
-  const secretValues = await readSecrets((options.runner ?? DEFAULT_RUNNER_SETTINGS).secrets, options.request.env);
-  const session = await BuildSession.open(options, planned, context.stderr, start);
+  let session: BuildSession | undefined;
   try {
-    prepareWorkspace(session);
-    const strategy = await startTheRunner(session, secretValues, context.strategy);
-    const outcome = await runTheBuild(session, strategy);
-    const verification = await checkTheOutputs(session, outcome);
-    record(session, verification);
-    report(session, verification, context);
+    const planned = await plan(options);
+    if (options.dryRun) {
+      context.stdout.write(options.json ? jsonText(planJson(planned.plan)) : renderPlan(planned.plan));
+      return;
+    }
+    // Asked before anything starts, so a prompt never interleaves with progress.
+    const secretValues = await readSecrets((options.runner ?? DEFAULT_RUNNER_SETTINGS).secrets, options.request.env);
+    session = await BuildSession.open(options, planned, context.stderr, start);
+    try {
+      prepareWorkspace(session);
+      const strategy = await startTheRunner(session, secretValues, context.strategy);
+      const outcome = await runTheBuild(session, strategy);
+      const verification = await checkTheOutputs(session, outcome);
+      record(session, verification);
+      report(session, verification, context);
+    } catch (error) {
+      throw session.failure(error);
+    } finally {
+      await session.release();
+    }
   } catch (error) {
-    throw session.failure(error);
-  } finally {
-    await session.release();
+    // --json: CI reads how the run ended from stdout whatever happened; stderr and the exit code still say it too.
+    if (options.json && !options.dryRun) context.stdout.write(jsonText(buildJson(options.command, session, error)));
+    throw error;
   }
+}
+
+/**
+ * A real run's --json: its record as the manifest holds it, and where that is. A run that ended
+ * before it had a record (invalid configuration, a busy workspace) says so in the same shape.
+ */
+function buildJson(command: BuildCommand, session: BuildSession | undefined, error?: unknown): Record<string, unknown> {
+  const record = session?.record;
+  if (record === undefined) {
+    return { canvos: canvosVersion(), command, status: error instanceof InterruptedError ? "interrupted" : "failed", manifest: null, error: failureRecord(error) };
+  }
+  const profile = record.status === "succeeded" && BUILDS_PROVIDERS[command] && session !== undefined ? { profileSnippet: renderProfile(session.planned.plan.profile) } : {};
+  return { ...record, manifest: manifestPathFor(command), ...profile };
 }
 
 /** Signals while canvos plans (a docker pull of the Earthly image can take minutes) end it at once; nothing is held yet. */
@@ -90,7 +111,7 @@ function prepareWorkspace(session: BuildSession): void {
   try {
     // build/ must take the log (and later the manifest and the ISO): checked before Earthly starts.
     makeDir(join(cwd, LOG_DIR));
-    session.log = new LogFile(cwd, session.logPath);
+    session.log = new LogFile(cwd, (attempt) => logPathFor(session.options.command, session.start, attempt));
     session.logPath = session.log.relativePath;
   } catch (error) {
     if (!isFsError(error)) throw error;
@@ -98,6 +119,9 @@ function prepareWorkspace(session: BuildSession): void {
   }
   session.writeLog(`# canvos ${session.options.command} ${session.start.toISOString()}`);
   session.writeLog(`# ${maskArgv(plan.argv, plan.secretKeys).join(" ")}`);
+  const keep = keepLogs(session.options.request.env);
+  const pruned = pruneLogs(cwd, keep, session.logPath);
+  if (pruned.length > 0) session.writeLog(`# canvos: removed the ${pruned.length} oldest of canvos's logs, keeping the last ${keep} (CANVOS_KEEP_LOGS)`);
   for (const warning of plan.warnings) {
     if (warning.severity === "warning") session.reporter.event({ type: "warning", message: `${warning.where}: ${warning.message}` });
   }
@@ -330,8 +354,9 @@ function report(session: BuildSession, verification: Verification, context: Buil
     artifacts: verification.artifacts,
     images: verification.images,
     logPath: session.logPath,
-    manifestPath: MANIFEST_FILE,
+    manifestPath: manifestPathFor(session.options.command),
     registry: plan.registry,
   });
-  if (BUILDS_PROVIDERS[session.options.command]) context.stdout.write(renderProfile(plan.profile));
+  if (session.options.json) context.stdout.write(jsonText(buildJson(session.options.command, session)));
+  else if (BUILDS_PROVIDERS[session.options.command]) context.stdout.write(renderProfile(plan.profile));
 }

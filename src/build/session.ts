@@ -13,7 +13,7 @@ import type { Verification } from "../verify/verify.js";
 import { fsReason } from "../workspace/fs-errors.js";
 import { acquireLock, type WorkspaceLock } from "../workspace/lock.js";
 import { logPathFor, type LogFile } from "../workspace/log-file.js";
-import { createManifest, writeManifest, type Manifest } from "../workspace/manifest.js";
+import { createManifest, failureRecord, writeManifest, type Manifest } from "../workspace/manifest.js";
 import type { PreviousArtifacts } from "../workspace/previous.js";
 import { removeRunFiles } from "../workspace/run-files.js";
 import { clearStage } from "../workspace/stage.js";
@@ -23,7 +23,7 @@ export class BuildSession {
   readonly cwd: string;
   /** The run's own arg, secret and env files under .canvos/, by name (Earthly reads only these). */
   readonly runFiles: Readonly<Record<string, string>>;
-  /** Where the log goes; the log file may pick another free name when it opens. */
+  /** Where the log goes: the first free name, known once the log is open (before: the one it will try first). */
   logPath: string;
   log: LogFile | undefined;
   runner: StartedRunner | undefined;
@@ -39,6 +39,8 @@ export class BuildSession {
   readonly stopEarthly = new AbortController();
   interruptionLogged = false;
   succeeded = false;
+  /** What the run's manifest holds, once written. */
+  record: Manifest | undefined;
 
   private constructor(
     readonly options: BuildOptions,
@@ -84,9 +86,7 @@ export class BuildSession {
   }
 
   writeManifest(status: Manifest["status"], verification?: Verification): void {
-    writeManifest(
-      this.cwd,
-      createManifest({
+    const record = createManifest({
         canvosVersion: canvosVersion(),
         plan: this.planned.plan,
         resolved: this.planned.resolved,
@@ -97,8 +97,9 @@ export class BuildSession {
         log: this.logPath,
         start: this.start,
         end: new Date(),
-      }),
-    );
+    });
+    writeManifest(this.cwd, record);
+    this.record = record;
   }
 
   /** On the way out of a failure: the record is best effort, the error being thrown says what happened. */
@@ -121,13 +122,31 @@ export class BuildSession {
    * so, and so does the exit code.
    */
   failure(error: unknown): unknown {
+    const final = this.endedBy(error);
+    // Every run that got as far as its log leaves its own record, never the last run's, and the
+    // record says how it ended in the words of stderr.
+    if (this.log !== undefined) {
+      const status = final instanceof InterruptedError ? "interrupted" : "failed";
+      if (this.record === undefined || this.record.status !== status) this.recordFailure(status);
+      if (this.record !== undefined) this.rewriteRecord({ ...this.record, error: failureRecord(final) });
+    }
+    return final;
+  }
+
+  private endedBy(error: unknown): unknown {
     const signal = this.watch.received ?? (error instanceof InterruptedError ? error.signal : undefined);
     if (signal === undefined) return error;
-    if (!this.interruptionLogged) {
-      this.writeLog(`# canvos: interrupted by ${signal}`);
-      if (this.log !== undefined) this.recordFailure("interrupted");
-    }
+    if (!this.interruptionLogged) this.writeLog(`# canvos: interrupted by ${signal}`);
     return error instanceof InterruptedError ? error : new InterruptedError(signal);
+  }
+
+  private rewriteRecord(record: Manifest): void {
+    try {
+      writeManifest(this.cwd, record);
+      this.record = record;
+    } catch {
+      // As recordFailure: the error in flight is the one to report.
+    }
   }
 
   /** Success, failure and Ctrl-C alike. */

@@ -32,7 +32,7 @@ function defineBuildCommand(command: BuildCommand): Command {
   const cmd = new Command(command)
     .description(`${DESCRIPTIONS[command]} (Earthly ${TARGET_OF[command]})`)
     .option("--dry-run", "print the plan (Earthly command, build args, images, artifacts) and run nothing")
-    .option("--json", "with --dry-run: print the plan as one JSON object on stdout")
+    .option("--json", "stdout holds one JSON object: the plan with --dry-run, else the run's record (build/canvos-manifest.<command>.json), failed runs too")
     .option("--push", "push the provider images to IMAGE_REGISTRY (Earthly --push)")
     .option("--no-cache", "build without Earthly's cache (Earthly --no-cache)")
     .option("--verbose", "stream Earthly's own log lines to stderr")
@@ -51,7 +51,8 @@ function defineBuildCommand(command: BuildCommand): Command {
 Examples:
 ${EXAMPLES[command]}
 
-Progress goes to stderr, the full Earthly log to build/logs/, results${providers ? " (the Palette profile snippet)" : ""} to stdout.
+Progress goes to stderr, the full Earthly log to build/logs/ (the last 20 kept; CANVOS_KEEP_LOGS),
+the run's record to build/canvos-manifest.${command}.json, results${providers ? " (the Palette profile snippet)" : ""} to stdout.
 Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid configuration,
 3 Earthly missing or workspace busy, 130/143 interrupted.`,
   );
@@ -63,7 +64,6 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
     const parsed = buildOptionsSchema.safeParse(self.opts());
     if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
     const o = parsed.data;
-    if (o.json && !o.dryRun) throw new ConfigError("--json goes with --dry-run", [], "the build's own record is build/canvos-manifest.json");
     const { runBuild } = await import("../build/run-build.js");
     await runBuild({
       command,

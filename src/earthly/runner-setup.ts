@@ -71,13 +71,19 @@ export function interruptedBy(cancel: AbortSignal | undefined): InterruptedError
   return new InterruptedError(reason === "SIGTERM" || reason === "SIGHUP" ? reason : "SIGINT");
 }
 
+/** How canvos asks Docker for the Earthly image: is it here, and if not, the pull. */
+export function imageCommands(image: string): { inspect: string[]; pull: string[] } {
+  return { inspect: ["image", "inspect", "--format", "{{.Id}}", image], pull: ["pull", "--quiet", image] };
+}
+
 /** The image must be here before the build starts, so a registry problem is said plainly (exit 3), not mid-build. */
 async function ensureImage(image: string, env: NodeJS.ProcessEnv, cancel: AbortSignal | undefined): Promise<string | undefined> {
-  const have = await docker(env, ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000, cancel });
+  const commands = imageCommands(image);
+  const have = await docker(env, commands.inspect, { timeoutMs: 30_000, cancel });
   if (aborted(cancel)) throw interruptedBy(cancel);
   if (have.exitCode === 0) return undefined;
   if (have.notFound) return dockerMessage(have);
-  const pulled = await docker(env, ["pull", "--quiet", image], { timeoutMs: 30 * 60_000, cancel });
+  const pulled = await docker(env, commands.pull, { timeoutMs: 30 * 60_000, cancel });
   if (aborted(cancel)) throw interruptedBy(cancel);
   return pulled.exitCode === 0 ? undefined : dockerMessage(pulled);
 }
@@ -135,7 +141,8 @@ export function proxyEnv(config: Config): Record<string, string> | undefined {
   return Object.keys(proxy).length > 0 || config.PROXY_CERT_PATH !== "" ? proxy : undefined;
 }
 
-export interface BuildkitHelper {
+/** Where Earthly finds the BuildKit helper; known before the helper runs, but for its published port. */
+export interface HelperAddress {
   name: string;
   /**
    * For a local Earthly: `tcp://0.0.0.0:<port published on 127.0.0.1>`. Earthly manages any BuildKit
@@ -145,6 +152,9 @@ export interface BuildkitHelper {
   host: string;
   /** For Earthly in its container, which joins the helper's network: BuildKit's own port. */
   containerHost: string;
+}
+
+export interface BuildkitHelper extends HelperAddress {
   stop(): Promise<void>;
 }
 
@@ -157,25 +167,57 @@ export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.c
  * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
  * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
  */
-export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal, engine: Engine = "earthly"): Promise<BuildkitHelper> {
+/** The docker commands of the helper's life, in the order they run; the dry run shows the same. */
+export interface HelperCommands {
+  name: string;
+  image: string;
+  /** The proxy variables the helper gets by name (`-e NAME`): their values only in docker's environment. */
+  proxy: Record<string, string>;
+  /** Removes a helper an earlier run left (and, at the end, this run's). */
+  remove: string[];
+  run: string[];
+  installCert: string[] | undefined;
+  port: string[];
+}
+
+export function helperCommands(config: Config, settings: RunnerSettings, cwd: string, engine: Engine = "earthly"): HelperCommands {
   const name = buildkitHelperName(cwd);
   const image = settings.buildkitImage ?? defaultBuildkitImage(config.SPECTRO_PUB_REPO, engine);
   const proxy = proxyEnv(config) ?? {};
-  // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
-  const helperEnv: NodeJS.ProcessEnv = { ...env, ...proxy };
-  await docker(env, ["rm", "-f", name], { timeoutMs: 60_000, cancel });
-  if (aborted(cancel)) throw interruptedBy(cancel);
   // TCP without TLS (the reference's settings), published on loopback only: an open privileged
   // BuildKit on the network would let anyone run anything on this machine.
-  const args = ["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", `${EARTHLY_TMP_VOLUME}:/tmp/earthly:rw`];
-  args.push("-e", "BUILDKIT_TCP_TRANSPORT_ENABLED=true", "-e", "BUILDKIT_TLS_ENABLED=false", "-p", `127.0.0.1::${BUILDKIT_PORT}`);
-  for (const variable of Object.keys(proxy)) args.push("-e", variable);
-  if (config.PROXY_CERT_PATH !== "") args.push("-v", `${resolvePath(cwd, config.PROXY_CERT_PATH)}:${HELPER_CERT_PATH}:ro`);
-  args.push(image);
-  const started = await runTool("docker", args, { env: helperEnv, timeoutMs: 30 * 60_000, cancelSignal: cancel });
+  const run = ["run", "-d", "--privileged", "--name", name, "--label", "canvos.helper=buildkitd", "-v", `${EARTHLY_TMP_VOLUME}:/tmp/earthly:rw`];
+  run.push("-e", "BUILDKIT_TCP_TRANSPORT_ENABLED=true", "-e", "BUILDKIT_TLS_ENABLED=false", "-p", `127.0.0.1::${BUILDKIT_PORT}`);
+  // Proxy URLs can hold passwords: values travel in the docker CLI's environment, names in argv.
+  for (const variable of Object.keys(proxy)) run.push("-e", variable);
+  if (config.PROXY_CERT_PATH !== "") run.push("-v", `${resolvePath(cwd, config.PROXY_CERT_PATH)}:${HELPER_CERT_PATH}:ro`);
+  run.push(image);
+  return {
+    name,
+    image,
+    proxy,
+    remove: ["rm", "-f", name],
+    run,
+    installCert: config.PROXY_CERT_PATH !== "" ? ["exec", name, "update-ca-certificates"] : undefined,
+    port: ["port", name, `${BUILDKIT_PORT}/tcp`],
+  };
+}
+
+/** The helper's address before it runs: for a local Earthly, the port Docker publishes is only known then. */
+export function plannedHelperAddress(cwd: string): HelperAddress {
+  return { name: buildkitHelperName(cwd), host: "tcp://0.0.0.0:<published port>", containerHost: `tcp://0.0.0.0:${BUILDKIT_PORT}` };
+}
+
+export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal, engine: Engine = "earthly"): Promise<BuildkitHelper> {
+  const commands = helperCommands(config, settings, cwd, engine);
+  const { name, image } = commands;
+  const helperEnv: NodeJS.ProcessEnv = { ...env, ...commands.proxy };
+  await docker(env, commands.remove, { timeoutMs: 60_000, cancel });
+  if (aborted(cancel)) throw interruptedBy(cancel);
+  const started = await runTool("docker", commands.run, { env: helperEnv, timeoutMs: 30 * 60_000, cancelSignal: cancel });
   // Never cancelled: the clean-up must run after a Ctrl-C too.
   const stop = async (): Promise<void> => {
-    await docker(env, ["rm", "-f", name], { timeoutMs: 60_000 });
+    await docker(env, commands.remove, { timeoutMs: 60_000 });
   };
   // A Ctrl-C mid-start: the container may exist already; it goes before canvos does.
   const stopIfCancelled = async (): Promise<void> => {
@@ -188,22 +230,22 @@ export async function startBuildkitHelper(config: Config, settings: RunnerSettin
     await stop();
     throw new EnvironmentError(`cannot start the BuildKit helper container for proxy mode (${image}): ${dockerMessage(started)}`, "check Docker (canvos doctor); the helper needs privileged containers and the buildkitd image (--buildkit-image, SPECTRO_PUB_REPO)");
   }
-  if (config.PROXY_CERT_PATH !== "") {
-    const installed = await docker(env, ["exec", name, "update-ca-certificates"], { timeoutMs: 120_000, cancel });
+  if (commands.installCert !== undefined) {
+    const installed = await docker(env, commands.installCert, { timeoutMs: 120_000, cancel });
     await stopIfCancelled();
     if (installed.exitCode !== 0) {
       await stop();
       throw new EnvironmentError(`cannot install the proxy CA certificate in the BuildKit helper: ${dockerMessage(installed)}`, "check that PROXY_CERT_PATH is a PEM certificate (canvos validate)");
     }
   }
-  const port = await docker(env, ["port", name, `${BUILDKIT_PORT}/tcp`], { timeoutMs: 30_000, cancel });
+  const port = await docker(env, commands.port, { timeoutMs: 30_000, cancel });
   await stopIfCancelled();
   const published = /:(\d+)\s*$/m.exec(port.stdout.split(/\r?\n/)[0] ?? "")?.[1];
   if (port.exitCode !== 0 || published === undefined) {
     await stop();
     throw new EnvironmentError(`cannot tell which port the BuildKit helper listens on: ${dockerMessage(port)}`);
   }
-  return { name, host: `tcp://0.0.0.0:${published}`, containerHost: `tcp://0.0.0.0:${BUILDKIT_PORT}`, stop };
+  return { ...plannedHelperAddress(cwd), host: `tcp://0.0.0.0:${published}`, stop };
 }
 
 export interface StrategySetup {
@@ -212,7 +254,8 @@ export interface StrategySetup {
   env: NodeJS.ProcessEnv;
 }
 
-export function createStrategy(prepared: PreparedRunner, settings: RunnerSettings, env: NodeJS.ProcessEnv, secretValues: Readonly<Record<string, string>>, helper: BuildkitHelper | undefined): StrategySetup {
+/** `containerName` is for the dry run, which cannot know the random name the real run picks. */
+export function createStrategy(prepared: PreparedRunner, settings: RunnerSettings, env: NodeJS.ProcessEnv, secretValues: Readonly<Record<string, string>>, helper: HelperAddress | undefined, containerName?: string): StrategySetup {
   const childEnv: NodeJS.ProcessEnv = { ...env, ...secretValues };
   if (prepared.kind === "native") {
     if (helper) childEnv[envName(prepared.engine, "BUILDKIT_HOST")] = helper.host;
@@ -229,6 +272,7 @@ export function createStrategy(prepared: PreparedRunner, settings: RunnerSetting
       setEnv,
       // The helper speaks plain TCP; Earthly must not expect TLS from it.
       ...(helper ? { network: `container:${helper.name}`, globalConfig: "{disable_analytics: true, tls_enabled: false}" } : {}),
+      ...(containerName !== undefined ? { containerName } : {}),
     }),
     env: childEnv,
   };
@@ -240,6 +284,11 @@ export interface StartedRunner extends StrategySetup {
   helper: BuildkitHelper | undefined;
   /** Stops the BuildKit helper, if any; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** Proxy mode; a remote BuildKit (--buildkit-host) has its own network settings: the helper is for local builds. */
+export function needsHelper(config: Config, settings: RunnerSettings): boolean {
+  return proxyEnv(config) !== undefined && settings.buildkitHost === undefined;
 }
 
 /**
@@ -255,8 +304,7 @@ export async function startRunner(
   alsoRedact: readonly string[] = [],
   cancel?: AbortSignal,
 ): Promise<StartedRunner> {
-  // A remote BuildKit (--buildkit-host) has its own network settings; the helper is for local builds.
-  const helper = proxyEnv(config) !== undefined && settings.buildkitHost === undefined ? await startBuildkitHelper(config, settings, env, cwd, cancel, prepared.engine) : undefined;
+  const helper = needsHelper(config, settings) ? await startBuildkitHelper(config, settings, env, cwd, cancel, prepared.engine) : undefined;
   let stopped = false;
   const setup = createStrategy(prepared, settings, env, secretValues, helper);
   return {

@@ -18,6 +18,18 @@ export interface PlannedImage {
   push: boolean;
 }
 
+/** One process canvos starts for the run, as it will start it. */
+export interface PlannedProcess {
+  /** What it is for, in a few words. */
+  purpose: string;
+  /** Program first; sensitive build args masked, secrets only ever by name. */
+  argv: string[];
+  /** What canvos puts in its environment: `NAME=value`, or `NAME` alone for a value never shown (a secret, a proxy URL). */
+  env: string[];
+  /** Set when it runs only sometimes. */
+  when?: string;
+}
+
 export interface BuildPlan {
   command: BuildCommand;
   target: string;
@@ -35,6 +47,8 @@ export interface BuildPlan {
   push: boolean;
   registry: string;
   warnings: Problem[];
+  /** Every process of the run, in order (the runner's part: planBuild fills it in). */
+  processes: PlannedProcess[];
 }
 
 export interface PlanRequest {
@@ -105,6 +119,7 @@ export function createPlan(request: PlanRequest): BuildPlan {
     push: request.push,
     registry: config.IMAGE_REGISTRY,
     warnings: [...resolved.warnings, ...selection.warnings],
+    processes: [],
   };
 }
 
@@ -121,6 +136,7 @@ export function planJson(plan: BuildPlan): Record<string, unknown> {
     artifacts: plan.artifacts,
     profile: plan.profile,
     warnings: plan.warnings.map((w) => `${w.where}: ${w.message}`),
+    processes: plan.processes,
   };
 }
 
@@ -132,14 +148,29 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A command as a shell would take it, each build arg (`--KEY=value`) on a line of its own. */
+function renderCommand(argv: readonly string[], indent: string): string[] {
+  const lines: string[] = [];
+  let line: string[] = [];
+  for (const word of argv.map(printable)) {
+    if (/^--[A-Z_][A-Z0-9_]*=/.test(word) && line.length > 0) {
+      lines.push(line.join(" "));
+      line = [];
+    }
+    line.push(shellQuote(word));
+  }
+  lines.push(line.join(" "));
+  return lines.map((text, i) => `${indent}${i > 0 ? "  " : ""}${text}${i < lines.length - 1 ? " \\" : ""}`);
+}
+
 /** The human dry-run output. */
 export function renderPlan(plan: BuildPlan): string {
-  const lines = [`canvos ${plan.command}: Earthly target ${plan.target}`, "", "Earthly command:"];
-  const argv = maskArgv(plan.argv, plan.secretKeys).map(printable);
-  const head = argv.slice(0, plan.flags.length + 2).map(shellQuote).join(" ");
-  lines.push(`  ${head} \\`);
-  const rest = argv.slice(plan.flags.length + 2);
-  rest.forEach((arg, i) => lines.push(`    ${shellQuote(arg)}${i < rest.length - 1 ? " \\" : ""}`));
+  const lines = [`canvos ${plan.command}: Earthly target ${plan.target}`, "", "Processes, in order:"];
+  plan.processes.forEach((process, i) => {
+    lines.push(`  ${i + 1}. ${process.purpose}${process.when !== undefined ? ` (${process.when})` : ""}:`);
+    lines.push(...renderCommand(process.argv, "     "));
+    if (process.env.length > 0) lines.push(`     environment: ${process.env.map(printable).join(" ")}`);
+  });
   if (plan.k8sVersions.length > 0) lines.push("", `Kubernetes versions (${plan.k8sVersions.length}, one parallel run): ${plan.k8sVersions.join(", ")}`);
   lines.push("", plan.images.length > 0 ? "Images:" : "Images: none");
   for (const image of plan.images) lines.push(`  ${printable(image.ref)}  (${image.push ? "pushed" : "local Docker only"})`);

@@ -34,7 +34,7 @@ describe.skipIf(!ready)("image checks after a build", () => {
     expect(r.stderr).toContain(`  ${ref}  (local Docker, checked)`);
     expect(r.exitCode).toBe(0);
     expect(platform(ref)).toBe("linux/arm64");
-    const manifest = JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8")) as { images: unknown[] };
+    const manifest = JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.iso.json"), "utf8")) as { images: unknown[] };
     expect(manifest.images).toEqual([{ ref, pushed: false, checked: "local Docker" }]);
     const log = readFileSync(join(cwd, r.stderr.match(/log: (\S+\.log)/)?.[1] ?? ""), "utf8");
     expect(log).toContain(`# canvos: image ${ref} (local Docker): ok`);
@@ -48,7 +48,7 @@ describe.skipIf(!ready)("image checks after a build", () => {
     expect(r.stderr).toContain("canvos: Earthly reported success, but an image is not what the configuration builds");
     expect(r.stderr).toContain(`  image ${ref} (local Docker) is for linux/arm64, not linux/amd64`);
     expect(r.stdout).toBe("");
-    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8"))).toMatchObject({ status: "failed" });
+    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.provider.json"), "utf8"))).toMatchObject({ status: "failed" });
   }, 120_000);
 
   it("build-all: images of the wrong distribution fail, each named with what its os-release says", async () => {

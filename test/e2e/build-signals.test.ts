@@ -49,7 +49,7 @@ describe("signals", () => {
     const log = readFileSync(join(logDir, readdirSync(logDir)[0] ?? ""), "utf8");
     expect(log).toContain(`Received signal ${word}. Cleaning up before exiting...`);
     expect(existsSync(join(cwd, ".canvos/build.lock"))).toBe(false);
-    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8"))).toMatchObject({ status: "interrupted" });
+    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.build-all.json"), "utf8"))).toMatchObject({ status: "interrupted" });
   });
 
   it("kills Earthly when its clean-up does not finish in time", async () => {

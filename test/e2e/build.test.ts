@@ -71,7 +71,7 @@ describe("canvos build-all", () => {
     expect(r.stderr).toContain("warning: IMAGE_REGISTRY is ttl.sh");
     expect(r.stderr).not.toMatch(/\u001b\[/);
 
-    const manifest = JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8")) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.build-all.json"), "utf8")) as Record<string, unknown>;
     expect(manifest).toMatchObject({
       command: "build-all",
       status: "succeeded",
@@ -82,7 +82,7 @@ describe("canvos build-all", () => {
     expect(typeof manifest["durationSeconds"]).toBe("number");
 
     const logs = readdirSync(join(cwd, "build/logs"));
-    expect(logs).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-build-all\.log$/)]);
+    expect(logs).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-build-all\.log$/)]);
     const log = readFileSync(join(cwd, "build/logs", logs[0] ?? ""), "utf8");
     expect(log).toContain("     +provider-image | --> SAVE IMAGE --push ttl.sh/ubuntu:k3s-1.27.2-v4.3.2-demo");
     expect(log).toContain("Local Output Summary");
@@ -181,7 +181,7 @@ describe("failures", () => {
     expect(r.stderr).toContain("  command: RUN luet install -y k8s/k3s (exit code 1)");
     expect(r.stderr).toContain("    | Error: package k8s/k3s not found in repository spectro");
     expect(r.stderr).toMatch(/ {2}log: {5}build\/logs\/\S+-build-all\.log/);
-    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.json"), "utf8"))).toMatchObject({ status: "failed" });
+    expect(JSON.parse(readFileSync(join(cwd, "build/canvos-manifest.build-all.json"), "utf8"))).toMatchObject({ status: "failed" });
   });
 
   it("BuildKit unreachable (exit 6) is an environment problem, exit 3", async () => {

@@ -45,7 +45,7 @@ describe("a reader that went away", () => {
     const log = readFileSync(join(cwd, "build", "logs", logs[0] ?? ""), "utf8");
     expect(log).toContain("Earthly Build");
     expect(log).toMatch(/^# earthly version /m);
-    expect(JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8"))).toMatchObject({ status: "succeeded" });
+    expect(JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.iso.json"), "utf8"))).toMatchObject({ status: "succeeded" });
   });
 
   it("an invalid configuration keeps its own exit code, 2", async () => {
@@ -74,6 +74,6 @@ describe("standard output on a full disk", () => {
     }
     closeSync(full);
     // The build itself succeeded, and its record says so; only its output to the user was lost.
-    expect(JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8"))).toMatchObject({ status: "succeeded" });
+    expect(JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.provider.json"), "utf8"))).toMatchObject({ status: "succeeded" });
   });
 });

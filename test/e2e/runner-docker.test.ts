@@ -54,7 +54,8 @@ async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
 
 function everything(cwd: string, r: { stdout: string; stderr: string }, calls: Call[]): string {
   const logs = existsSync(join(cwd, "build", "logs")) ? readdirSync(join(cwd, "build", "logs")).map((f) => readFileSync(join(cwd, "build", "logs", f), "utf8")).join("\n") : "";
-  const manifest = existsSync(join(cwd, "build", "canvos-manifest.json")) ? readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8") : "";
+  const build = join(cwd, "build");
+  const manifest = existsSync(build) ? readdirSync(build).filter((name) => name.startsWith("canvos-manifest.")).map((name) => readFileSync(join(build, name), "utf8")).join("\n") : "";
   return [r.stdout, r.stderr, logs, manifest, ...calls.map((c) => c.argv.join(" "))].join("\n");
 }
 

@@ -11,6 +11,7 @@ import { printable, quote } from "../../src/text.js";
 import { logPathFor } from "../../src/workspace/log-file.js";
 import { argWorkspace, canvos, workspace } from "../support/cli.js";
 import { pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { frozenClock } from "../support/clock.js";
 
 const env = (extra: Record<string, string> = {}): Record<string, string> => ({ PATH: pathWithFake(), ...extra });
 
@@ -88,18 +89,19 @@ describe("files canvos creates are never written through a link", () => {
       symlinkSync(target, join(cwd, relative));
       planted.push(target);
     };
-    plant("build/canvos-manifest.json.tmp");
+    plant("build/canvos-manifest.iso.json.tmp");
     plant(".canvos/build.arg");
     plant(".canvos/build.secret");
     plant(".canvos/build.env");
-    // The log name is the start time: every name of the next few seconds is planted.
-    const now = Date.now();
-    for (let s = 0; s < 8; s++) plant(logPathFor("iso", new Date(now + s * 1000)));
-    const r = await canvos(["iso"], { cwd, env: env({ HTTP_PROXY: "http://bob:pw0rdX@proxy:3128", FAKE_DOCKER_LOG: join(outside, "docker.jsonl") }) });
+    // The log name is the start time: with the clock stopped, the names it tries first are planted.
+    const at = "2026-05-06 07:08:09";
+    for (let attempt = 1; attempt <= 3; attempt++) plant(logPathFor("iso", new Date(`${at.replace(" ", "T")}Z`), attempt));
+    const r = await canvos(["iso"], { cwd, env: env({ ...frozenClock(at), HTTP_PROXY: "http://bob:pw0rdX@proxy:3128", FAKE_DOCKER_LOG: join(outside, "docker.jsonl") }) });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     for (const target of planted) expect(existsSync(target), target).toBe(false);
-    const manifest = JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8")) as { log: string };
-    // The log went to a fresh file beside the planted name, and the summary names it.
+    const manifest = JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.iso.json"), "utf8")) as { log: string };
+    // The log went to a fresh file beside the planted names, and the summary names it.
+    expect(manifest.log).toBe(logPathFor("iso", new Date(`${at.replace(" ", "T")}Z`), 4));
     expect(lstatSync(join(cwd, manifest.log)).isSymbolicLink()).toBe(false);
     expect(String(r.stderr)).toContain(`Log: ${manifest.log}`);
   });

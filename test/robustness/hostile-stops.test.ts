@@ -92,7 +92,7 @@ describe("a process left holding Earthly's output pipe", () => {
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(took).toBeLessThan(15_000);
     expect(String(r.stderr)).toContain("canvos iso succeeded");
-    expect(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8")).toContain('"succeeded"');
+    expect(readFileSync(join(cwd, "build", "canvos-manifest.iso.json"), "utf8")).toContain('"succeeded"');
   }, 40_000);
 });
 

@@ -9,7 +9,7 @@
 //   /dev/full everywhere else.
 // - unwritable build/: `build` is a regular file; where mounting is allowed, also a read-only bind
 //   mount of build/ onto itself.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -60,8 +60,9 @@ function expectNoSuccess(cwd: string, r: Outcome): void {
   expect(r.exitCode, context).not.toBe(0);
   expect(r.exitCode, context).toBeDefined();
   expect(r.stderr, context).not.toMatch(/succeeded in/);
-  const manifest = join(cwd, "build", "canvos-manifest.json");
-  if (existsSync(manifest)) expect((JSON.parse(readFileSync(manifest, "utf8")) as { status: string }).status, context).not.toBe("succeeded");
+  const build = join(cwd, "build");
+  const manifests = existsSync(build) ? readdirSync(build).filter((name) => /^canvos-manifest\.[a-z-]+\.json$/.test(name)) : [];
+  for (const manifest of manifests) expect((JSON.parse(readFileSync(join(build, manifest), "utf8")) as { status: string }).status, context).not.toBe("succeeded");
 }
 
 /** A clear error: canvos's own words and exit code (1 build, 3 environment), no crash, nothing left. */

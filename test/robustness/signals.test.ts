@@ -100,7 +100,8 @@ async function expectCleanEnd(phase: Phase, signal: Signal, cwd: string, marker:
   }
   // Whatever the moment, the log and the record say how the run ended.
   expect(log, context).toContain(`# canvos: interrupted by ${signal}`);
-  const manifest = JSON.parse(readFileSync(join(cwd, "build", "canvos-manifest.json"), "utf8")) as { status: string };
+  const command = /^# canvos (iso|build-all) /.exec(log)?.[1] ?? "?";
+  const manifest = JSON.parse(readFileSync(join(cwd, "build", `canvos-manifest.${command}.json`), "utf8")) as { status: string };
   expect(manifest.status, context).toBe("interrupted");
 
   // The lock is free: the next run is not refused, and builds.

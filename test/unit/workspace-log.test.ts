@@ -9,7 +9,7 @@ const dir = () => mkdtempSync(join(tmpdir(), "canvos-logunit-"));
 describe("LogFile", () => {
   it("keeps canvos's lines and Earthly's bytes complete and in order, small and large writes mixed", () => {
     const cwd = dir();
-    const log = new LogFile(cwd, "build/logs/x.log");
+    const log = new LogFile(cwd, () => "build/logs/x.log");
     const expected: string[] = [];
     for (let i = 0; i < 3000; i++) {
       if (i % 100 === 0) {
@@ -31,7 +31,7 @@ describe("LogFile", () => {
   it("records a full disk (ENOSPC) in `error` instead of throwing, and stops writing", () => {
     const cwd = dir();
     mkdirSync(join(cwd, "build/logs"), { recursive: true });
-    const log = new LogFile(cwd, "build/logs/full.log", () => openSync("/dev/full", "w"));
+    const log = new LogFile(cwd, () => "build/logs/full.log", () => openSync("/dev/full", "w"));
     expect(() => {
       for (let i = 0; i < 100; i++) log.writeBytes(Buffer.alloc(40_000, 0x61));
       log.write("# more");
@@ -47,7 +47,7 @@ describe("LogFile", () => {
   it("reports an error that only the final flush meets, from close(), without throwing", () => {
     const cwd = dir();
     mkdirSync(join(cwd, "build/logs"), { recursive: true });
-    const log = new LogFile(cwd, "build/logs/full.log", () => openSync("/dev/full", "w"));
+    const log = new LogFile(cwd, () => "build/logs/full.log", () => openSync("/dev/full", "w"));
     log.write("# one short line stays in the buffer");
     expect(log.error).toBeUndefined();
     expect(() => log.close()).not.toThrow();

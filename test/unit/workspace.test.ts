@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../src/errors.js";
 import { acquireLock, LOCK_FILE } from "../../src/workspace/lock.js";
-import { LogFile, logPathFor } from "../../src/workspace/log-file.js";
+import { keepLogs, LogFile, logPathFor, pruneLogs } from "../../src/workspace/log-file.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "canvos-wsunit-"));
 
@@ -83,13 +83,41 @@ describe("workspace lock", () => {
 
 describe("log file", () => {
   it("names logs by time and command, and writes every line", () => {
-    expect(logPathFor("build-all", new Date("2025-01-31T09:05:07.123Z"))).toBe("build/logs/2025-01-31T09-05-07Z-build-all.log");
+    const at = new Date("2025-01-31T09:05:07.123Z");
+    expect(logPathFor("build-all", at)).toBe("build/logs/2025-01-31T09-05-07.123Z-build-all.log");
+    // A name already taken gets a number that sorts after it, and after any earlier millisecond's.
+    const names = [logPathFor("iso", at, 2), logPathFor("iso", at), logPathFor("iso", at, 3), logPathFor("iso", new Date(at.getTime() - 1), 2)];
+    expect(names.sort()).toEqual(["build/logs/2025-01-31T09-05-07.122Z_2-iso.log", "build/logs/2025-01-31T09-05-07.123Z-iso.log", "build/logs/2025-01-31T09-05-07.123Z_2-iso.log", "build/logs/2025-01-31T09-05-07.123Z_3-iso.log"]);
     const cwd = dir();
-    const log = new LogFile(cwd, "build/logs/x.log");
+    const log = new LogFile(cwd, () => "build/logs/x.log");
     for (let i = 0; i < 20_000; i++) log.write(`line ${i}`);
     log.close();
     const lines = readFileSync(join(cwd, "build/logs/x.log"), "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(20_000);
     expect(lines[19_999]).toBe("line 19999");
+  });
+});
+
+describe("log pruning", () => {
+  it("removes only canvos's own oldest logs, never the current run's, and CANVOS_KEEP_LOGS sets how many stay", () => {
+    const cwd = dir();
+    mkdirSync(join(cwd, "build/logs"), { recursive: true });
+    const own = [
+      "2024-05-01T10-00-00Z-iso.log",
+      "2024-05-01T10-00-01Z-provider-0a1b2c3d.log",
+      "2025-01-31T09-05-07.123Z-base.log",
+      "2025-01-31T09-05-07.123Z_2-build-all.log",
+      "2025-02-01T00-00-00.000Z-iso.log",
+    ];
+    const others = ["notes.txt", "2024-01-01T00-00-00Z-mine.log", "keep-me.log"];
+    for (const name of [...own, ...others]) writeFileSync(join(cwd, "build/logs", name), "x\n");
+    expect(pruneLogs(cwd, 2, "build/logs/2024-05-01T10-00-00Z-iso.log")).toEqual(["build/logs/2024-05-01T10-00-01Z-provider-0a1b2c3d.log", "build/logs/2025-01-31T09-05-07.123Z-base.log"]);
+    expect(readdirSync(join(cwd, "build/logs")).sort()).toEqual([...others, own[0], own[3], own[4]].sort());
+    expect(pruneLogs(cwd, 0, "")).toEqual([]);
+    rmSync(cwd, { recursive: true, force: true });
+    expect(keepLogs({})).toBe(20);
+    expect(keepLogs({ CANVOS_KEEP_LOGS: "5" })).toBe(5);
+    expect(keepLogs({ CANVOS_KEEP_LOGS: "0" })).toBe(0);
+    for (const bad of ["", "-1", "2.5", "lots"]) expect(keepLogs({ CANVOS_KEEP_LOGS: bad })).toBe(20);
   });
 });
