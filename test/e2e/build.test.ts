@@ -164,7 +164,9 @@ describe("dry run", () => {
     const { cwd } = setup();
     const r = await canvos(["build-all", "--dry-run", "--k8s-version", "1.27.2"], { cwd, env: { PATH: "/usr/bin:/bin" } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("  earthly --allow-privileged --arg-file-path=.canvos/build.arg --secret-file-path=.canvos/build.secret --env-file-path=.canvos/build.env +build-all-images \\");
+    // Without a local Earthly the build would run it in Docker: the plan shows that command, not `earthly ...`.
+    expect(r.stdout).toContain("  3. Earthly +build-all-images, in its container:\n     docker run --rm --privileged --name 'canvos-earthly-<random>' ");
+    expect(r.stdout).toContain(" gcr.io/spectro-images-public/earthly/earthly:v0.8.5 --allow-privileged --arg-file-path=.canvos/build.arg --secret-file-path=.canvos/build.secret --env-file-path=.canvos/build.env +build-all-images \\");
     expect(r.stdout).toContain("  ttl.sh/ubuntu:k3s-1.27.2-v4.3.2-demo  (local Docker only)");
     expect(r.stdout).toContain("earthly: Earthly was not found");
   });

@@ -9,7 +9,7 @@
 //   /dev/full everywhere else.
 // - unwritable build/: `build` is a regular file; where mounting is allowed, also a read-only bind
 //   mount of build/ onto itself.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -61,7 +61,7 @@ function expectNoSuccess(cwd: string, r: Outcome): void {
   expect(r.exitCode, context).toBeDefined();
   expect(r.stderr, context).not.toMatch(/succeeded in/);
   const build = join(cwd, "build");
-  const manifests = existsSync(build) ? readdirSync(build).filter((name) => /^canvos-manifest\.[a-z-]+\.json$/.test(name)) : [];
+  const manifests = existsSync(build) && statSync(build).isDirectory() ? readdirSync(build).filter((name) => /^canvos-manifest\.[a-z-]+\.json$/.test(name)) : [];
   for (const manifest of manifests) expect((JSON.parse(readFileSync(join(build, manifest), "utf8")) as { status: string }).status, context).not.toBe("succeeded");
 }
 
