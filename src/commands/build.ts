@@ -19,7 +19,8 @@ const EXAMPLES: Readonly<Record<BuildCommand, string>> = {
   $ canvos build-all --dry-run --json`,
   iso: `  $ canvos iso
   $ canvos iso --arg-file ci.arg --ISO_NAME=site-a
-  $ canvos iso --dry-run --json`,
+  $ canvos iso --dry-run --json
+  $ canvos iso --ci --json > record.json`,
   provider: `  $ canvos provider --k8s-version 1.27.2 --push > profile.yaml
   $ canvos provider --k8s-distribution rke2 --fips --base-image <fips base image>
   $ canvos provider --earthly-flag=--strict --verbose`,
@@ -31,7 +32,7 @@ function defineBuildCommand(command: BuildCommand): Command {
   const providers = BUILDS_PROVIDERS[command];
   const cmd = new Command(command)
     .description(`${DESCRIPTIONS[command]} (Earthly ${TARGET_OF[command]})`)
-    .option("--dry-run", "print the plan (Earthly command, build args, images, artifacts) and run nothing")
+    .option("--dry-run", "print the plan (every process the build starts, in order; build args, images, artifacts) and run nothing")
     .option("--json", "stdout holds one JSON object: the plan with --dry-run, else the run's record (build/canvos-manifest.<command>.json), failed runs too")
     .option("--push", "push the provider images to IMAGE_REGISTRY (Earthly --push)")
     .option("--no-cache", "build without Earthly's cache (Earthly --no-cache)")

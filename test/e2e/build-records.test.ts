@@ -10,6 +10,14 @@ import { pathWithFake, writeArg } from "../support/fake-earthly.js";
 
 const ARG = "IMAGE_REGISTRY=ttl.sh\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\nCUSTOM_TAG=demo\nK8S_DISTRIBUTION=k3s\n";
 
+async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function setup(arg = ARG) {
   const cwd = workspace();
   writeArg(cwd, arg);
@@ -120,6 +128,20 @@ describe("--json on a real build", () => {
     expect(out).toEqual({ ...readJson("build/canvos-manifest.iso.json"), manifest: "build/canvos-manifest.iso.json" });
     expect(out).toMatchObject({ command: "iso", status: "failed", error: { message: "the build failed in +iso (Earthly exited with code 1)", exitCode: 1, details: expect.arrayContaining([expect.stringMatching(/^log: +build\/logs\//)]) } });
     expect(r.stderr).toContain("canvos: the build failed in +iso");
+  });
+
+  it("prints the record of an interrupted build, status interrupted, exit 130", async () => {
+    const { cwd, env, readJson } = setup();
+    const pidfile = join(workspace("canvos-pid-"), "earthly.pid");
+    const run = canvos(["iso", "--json"], { cwd, env: env({ FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile }) });
+    // Earthly has started (its pid is written) before the signal: no guessing at a moment.
+    await waitFor(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim() !== "");
+    run.kill("SIGINT");
+    const r = await run;
+    expect(r.exitCode).toBe(130);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toEqual({ ...readJson("build/canvos-manifest.iso.json"), manifest: "build/canvos-manifest.iso.json" });
+    expect(out).toMatchObject({ status: "interrupted", error: { message: "interrupted by SIGINT", exitCode: 130 } });
   });
 
   it("says why when the run ended before it had a record: invalid input (exit 2), a busy workspace (exit 3)", async () => {
