@@ -87,16 +87,16 @@ export class BuildSession {
 
   writeManifest(status: Manifest["status"], verification?: Verification): void {
     const record = createManifest({
-        canvosVersion: canvosVersion(),
-        plan: this.planned.plan,
-        resolved: this.planned.resolved,
-        status,
-        earthlyVersion: this.earthlyVersionLine,
-        images: verification?.images ?? [],
-        artifacts: verification?.artifacts ?? [],
-        log: this.logPath,
-        start: this.start,
-        end: new Date(),
+      canvosVersion: canvosVersion(),
+      plan: this.planned.plan,
+      resolved: this.planned.resolved,
+      status,
+      earthlyVersion: this.earthlyVersionLine,
+      images: verification?.images ?? [],
+      artifacts: verification?.artifacts ?? [],
+      log: this.logPath,
+      start: this.start,
+      end: new Date(),
     });
     writeManifest(this.cwd, record);
     this.record = record;

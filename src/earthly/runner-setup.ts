@@ -163,10 +163,6 @@ const BUILDKIT_PORT = 8372;
 
 export const HELPER_CERT_PATH = "/usr/local/share/ca-certificates/canvos-proxy.crt";
 
-/**
- * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
- * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
- */
 /** The docker commands of the helper's life, in the order they run; the dry run shows the same. */
 export interface HelperCommands {
   name: string;
@@ -208,6 +204,10 @@ export function plannedHelperAddress(cwd: string): HelperAddress {
   return { name: buildkitHelperName(cwd), host: "tcp://0.0.0.0:<published port>", containerHost: `tcp://0.0.0.0:${BUILDKIT_PORT}` };
 }
 
+/**
+ * Starts the BuildKit helper with the proxy settings and the CA certificate installed. A helper left
+ * by an earlier run in this workspace (a crash, a kill -9) is removed first: its settings may be stale.
+ */
 export async function startBuildkitHelper(config: Config, settings: RunnerSettings, env: NodeJS.ProcessEnv, cwd: string, cancel?: AbortSignal, engine: Engine = "earthly"): Promise<BuildkitHelper> {
   const commands = helperCommands(config, settings, cwd, engine);
   const { name, image } = commands;
