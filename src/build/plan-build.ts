@@ -9,6 +9,7 @@ import { ENGINE_NAMES } from "../earthly/engine.js";
 import type { RunnerStrategy } from "../earthly/runner.js";
 import { createStrategy, DEFAULT_RUNNER_SETTINGS, helperCommands, imageCommands, needsHelper, plannedHelperAddress, prepareRunner, type PreparedRunner, type RunnerSettings } from "../earthly/runner-setup.js";
 import { ConfigError, EnvironmentError } from "../errors.js";
+import { localImageCommands } from "../image/commands.js";
 import { createPlan, type BuildPlan, type PlannedProcess } from "../plan/plan.js";
 import { BUILDS_ISO, type BuildCommand } from "../plan/targets.js";
 import { planStaging, type Staging } from "../workspace/stage.js";
@@ -92,7 +93,8 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
 /**
  * What the run will start, in order, built by the same functions that start it: the Earthly
  * image's check, the proxy helper's life, Earthly itself (natively or as `docker run ...`), its
- * version. Secrets by name only; the random name of Earthly's container and the helper's published
+ * version, the image checks. (--boot's QEMU, whose command depends on the firmware found then,
+ * is not listed.) Secrets by name only; the random name of Earthly's container and the helper's published
  * port are only known when they exist.
  */
 function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: RunnerSettings, config: Config, request: ResolveOptions): PlannedProcess[] {
@@ -124,6 +126,11 @@ function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: R
   });
   const version = setup.strategy.version(earthly);
   processes.push({ purpose: `${title}'s version, for the log and the manifest (while the build runs)`, argv: [version.file, ...version.args], env: [] });
+  // The checks after Earthly: a pushed image is read through the registry's API, the others from the local Docker.
+  for (const image of plan.images.filter((i) => !(i.push && plan.push))) {
+    const check = localImageCommands(image.ref);
+    processes.push(docker(`check ${image.ref}: its platform`, check.inspect), docker(`check ${image.ref}: its /etc/os-release`, check.save));
+  }
   if (helper !== undefined) processes.push(docker("remove the BuildKit helper (after success, failure or Ctrl-C)", helper.remove));
   return processes;
 }

@@ -5,6 +5,7 @@ import { posix } from "node:path";
 import { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
 import { runTool, streamTool } from "../earthly/runner.js";
+import { localImageCommands } from "./commands.js";
 import { parseOsRelease, readLayer, resolveFile, type LayerView } from "./layers.js";
 
 export interface ImageCheck {
@@ -51,7 +52,7 @@ export async function checkImage(ref: string, options: ImageCheckOptions): Promi
 async function checkLocalImage(ref: string, options: ImageCheckOptions): Promise<ImageCheck> {
   const docker = options.docker ?? "docker";
   const check: ImageCheck = { ref, where: "local Docker", problems: [] };
-  const inspect = await runTool(docker, ["image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", ref], { env: options.env, timeoutMs: 60_000, cancelSignal: options.signal });
+  const inspect = await runTool(docker, localImageCommands(ref).inspect, { env: options.env, timeoutMs: 60_000, cancelSignal: options.signal });
   if (inspect.notFound) throw new EnvironmentError("cannot run docker to check the images", "install Docker (docker.io) or put docker on PATH");
   if (inspect.exitCode !== 0) {
     if (/no such image/i.test(inspect.stderr)) check.problems.push("is not in the local Docker");
@@ -68,7 +69,7 @@ async function checkLocalImage(ref: string, options: ImageCheckOptions): Promise
 /** `docker save`'s tar, streamed: layers read as they pass, their order from manifest.json at the end. */
 async function osReleaseFromDockerSave(docker: string, ref: string, options: ImageCheckOptions): Promise<Buffer | undefined> {
   const { extract } = await import("tar-stream");
-  const saved = await streamTool(docker, ["save", ref], { env: options.env, cancelSignal: options.signal });
+  const saved = await streamTool(docker, localImageCommands(ref).save, { env: options.env, cancelSignal: options.signal });
   const views = new Map<string, LayerView>();
   const links = new Map<string, string>();
   let manifest: unknown;

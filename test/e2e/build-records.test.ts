@@ -209,9 +209,11 @@ describe("--dry-run shows the processes that really run", () => {
     // The image check is the real Docker's (not recorded); it finds no Earthly image here, so the pull ran.
     expect(processes[0]?.argv.slice(0, 3)).toEqual(["docker", "image", "inspect"]);
     expect(processes[1]).toMatchObject({ argv: ["docker", "pull", "--quiet", "gcr.io/spectro-images-public/earthly/earthly:v0.8.5"], when: "only if it is not here" });
-    // `--version` runs while the build does: their order is the scheduler's.
+    // `--version` runs while the build does: their order is the scheduler's. The stand-in docker
+    // hands image commands (the checks) to the real Docker without recording them.
     const version = (argv: string[]): boolean => argv.includes("--version");
-    expect(ran.filter((argv) => !version(argv))).toEqual(planned.slice(1).filter((argv) => !version(argv)));
+    const recorded = (argv: string[]): boolean => argv[1] !== "image" && argv[1] !== "save";
+    expect(ran.filter((argv) => !version(argv))).toEqual(planned.filter((argv) => recorded(argv) && !version(argv)));
     expect(ran.filter(version)).toEqual(planned.filter(version));
     expect(processes.map((p) => p.purpose)).toEqual([
       "is the Earthly image here",
@@ -222,8 +224,12 @@ describe("--dry-run shows the processes that really run", () => {
       "ask which port the helper listens on",
       "Earthly +iso, in its container",
       "Earthly's version, for the log and the manifest (while the build runs)",
+      "check palette-installer-image:v4.3.2-demo: its platform",
+      "check palette-installer-image:v4.3.2-demo: its /etc/os-release",
       "remove the BuildKit helper (after success, failure or Ctrl-C)",
     ]);
+    expect(processes[8]?.argv).toEqual(["docker", "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", "palette-installer-image:v4.3.2-demo"]);
+    expect(processes[9]?.argv).toEqual(["docker", "save", "palette-installer-image:v4.3.2-demo"]);
     expect(processes[3]?.env).toEqual(["HTTPS_PROXY", "https_proxy"]);
     expect(processes[6]?.env).toEqual(["MY_TOKEN"]);
     expect(processes[6]?.argv).toContain("MY_TOKEN");
@@ -240,12 +246,21 @@ describe("--dry-run shows the processes that really run", () => {
       expect.stringMatching(/^docker port canvos-buildkitd-/),
       expect.stringMatching(/test\/bin\/earthly --allow-privileged --arg-file-path=\.canvos\/build\.arg$/),
       expect.stringMatching(/test\/bin\/earthly --version$/),
+      "docker image inspect",
+      "docker save palette-base-image:v4.3.2-demo",
       expect.stringMatching(/^docker rm -f/),
     ]);
     expect(processes[3]?.env).toEqual(["EARTHLY_BUILDKIT_HOST=tcp://0.0.0.0:<published port>"]);
-    // Without a proxy there is Earthly, and its version, alone.
+    // Without a proxy: Earthly, its version and the check of the image; a pushed image is checked in its registry, through its API.
     const plain = setup();
-    const alone = await canvos(["base", "--dry-run", "--json"], { cwd: plain.cwd, env: plain.env() });
-    expect((JSON.parse(alone.stdout) as { processes: PlannedProcess[] }).processes.map((p) => p.purpose)).toEqual(["Earthly +base-image", "Earthly's version, for the log and the manifest (while the build runs)"]);
+    const alone = await canvos(["provider", "--k8s-version", "1.27.2", "--push", "--dry-run", "--json"], { cwd: plain.cwd, env: plain.env() });
+    expect((JSON.parse(alone.stdout) as { processes: PlannedProcess[] }).processes.map((p) => p.purpose)).toEqual(["Earthly +build-provider-images", "Earthly's version, for the log and the manifest (while the build runs)"]);
+    const local = await canvos(["base", "--dry-run", "--json"], { cwd: plain.cwd, env: plain.env() });
+    expect((JSON.parse(local.stdout) as { processes: PlannedProcess[] }).processes.map((p) => p.purpose)).toEqual([
+      "Earthly +base-image",
+      "Earthly's version, for the log and the manifest (while the build runs)",
+      "check palette-base-image:v4.3.2-demo: its platform",
+      "check palette-base-image:v4.3.2-demo: its /etc/os-release",
+    ]);
   });
 });
