@@ -37,7 +37,7 @@ export async function runVendorBase(options: VendorRunOptions, io: VendorIo = { 
   let log: LogFile;
   try {
     makeDir(join(options.cwd, LOG_DIR));
-    log = new LogFile(options.cwd, logPathFor(`vendor-base-${options.flavour}`, start));
+    log = new LogFile(options.cwd, (attempt) => logPathFor(`vendor-base-${options.flavour}`, start, attempt));
   } catch (error) {
     if (!isFsError(error)) throw error;
     throw new EnvironmentError(`cannot write the log in ${join(options.cwd, LOG_DIR)}: ${fsReason(error)}`, "run canvos vendor-base in a writable folder (it keeps its log in build/logs/)");

@@ -28,7 +28,7 @@ export function logPathFor(command: string, date: Date, attempt = 1): string {
 }
 
 /** canvos's own log names, those of earlier versions too (to the second, or with a random suffix): nothing else in build/logs is ever pruned. */
-const OWN_LOG = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d{3})?Z(?:_\d+)?-(?:build-all|iso|provider|base)(?:-[0-9a-f]{8})?\.log$/;
+const OWN_LOG = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d{3})?Z(?:_\d+)?-(?:build-all|iso|provider|base|vendor-base-[a-z0-9-]+)(?:-[0-9a-f]{8})?\.log$/;
 
 /** CANVOS_KEEP_LOGS: a whole number, 0 for no pruning; anything else is the default. */
 export function keepLogs(env: NodeJS.ProcessEnv): number {

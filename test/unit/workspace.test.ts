@@ -108,11 +108,12 @@ describe("log pruning", () => {
       "2025-01-31T09-05-07.123Z-base.log",
       "2025-01-31T09-05-07.123Z_2-build-all.log",
       "2025-02-01T00-00-00.000Z-iso.log",
+      "2025-02-02T00-00-00.000Z-vendor-base-ubuntu-fips.log",
     ];
     const others = ["notes.txt", "2024-01-01T00-00-00Z-mine.log", "keep-me.log"];
     for (const name of [...own, ...others]) writeFileSync(join(cwd, "build/logs", name), "x\n");
-    expect(pruneLogs(cwd, 2, "build/logs/2024-05-01T10-00-00Z-iso.log")).toEqual(["build/logs/2024-05-01T10-00-01Z-provider-0a1b2c3d.log", "build/logs/2025-01-31T09-05-07.123Z-base.log"]);
-    expect(readdirSync(join(cwd, "build/logs")).sort()).toEqual([...others, own[0], own[3], own[4]].sort());
+    expect(pruneLogs(cwd, 3, "build/logs/2024-05-01T10-00-00Z-iso.log")).toEqual(["build/logs/2024-05-01T10-00-01Z-provider-0a1b2c3d.log", "build/logs/2025-01-31T09-05-07.123Z-base.log"]);
+    expect(readdirSync(join(cwd, "build/logs")).sort()).toEqual([...others, own[0], own[3], own[4], own[5]].sort());
     expect(pruneLogs(cwd, 0, "")).toEqual([]);
     rmSync(cwd, { recursive: true, force: true });
     expect(keepLogs({})).toBe(20);
