@@ -69,9 +69,12 @@ export class InterruptedError extends CanvosError {
   override readonly name = "InterruptedError";
   readonly exitCode: number;
   readonly signal: NodeJS.Signals;
-  constructor(signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`);
+  /** How the run ended, after the signal's name: `after 3 min 2 s; Earthly ... was killed`. */
+  readonly detail: string | undefined;
+  constructor(signal: NodeJS.Signals, detail?: string) {
+    super(`interrupted by ${signal}${detail !== undefined ? ` ${detail}` : ""}`);
     this.signal = signal;
+    this.detail = detail;
     this.exitCode = signal === "SIGTERM" ? 143 : signal === "SIGHUP" ? 129 : 130;
   }
 }

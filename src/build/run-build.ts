@@ -11,6 +11,7 @@ import { DEFAULT_RUNNER_SETTINGS, startRunner } from "../earthly/runner-setup.js
 import { readSecrets } from "../earthly/secrets.js";
 import { BuildError, EnvironmentError, InterruptedError } from "../errors.js";
 import { planJson, renderPlan } from "../plan/plan.js";
+import { killedWords, killingMessage } from "../report/progress.js";
 import { renderProfile } from "../plan/profile.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
 import { canvosVersion } from "../config/package-version.js";
@@ -163,6 +164,7 @@ async function runTheBuild(session: BuildSession, strategy: RunnerStrategy): Pro
   reporter.event({ type: "start", command: session.options.command, target: plan.target, logPath: session.logPath, providerImages: providerRefs.size });
 
   const tracker = new OutputTracker();
+  const stopTimeout = stopTimeoutMs(env);
   const running = runEarthly(
     { ...strategy.build({ earthly: plan.argv[0] ?? "earthly", flags: plan.flags, target: plan.target, buildArgs: plan.buildArgs, secretKeys: plan.secretKeys, cwd, env }), redact },
     {
@@ -193,8 +195,12 @@ async function runTheBuild(session: BuildSession, strategy: RunnerStrategy): Pro
         session.writeLog(`# canvos: ${signal} received, forwarded to Earthly`);
         reporter.event({ type: "stopping", signal, timeoutMs });
       },
+      onKilling(by) {
+        session.writeLog(`# canvos: ${killingMessage(by, stopTimeout)}`);
+        reporter.event({ type: "killing", by, timeoutMs: stopTimeout });
+      },
     },
-    stopTimeoutMs(env),
+    stopTimeout,
     watch,
     session.stopEarthly.signal,
   );
@@ -212,10 +218,11 @@ async function runTheBuild(session: BuildSession, strategy: RunnerStrategy): Pro
   const versionError = await session.versionCheck;
   const outcome = tracker.result();
   if (result.interruptedBy !== undefined) {
-    session.writeLog(`# canvos: interrupted by ${result.interruptedBy}${result.killed ? "; Earthly did not stop in time and was killed" : ""}`);
+    const killed = result.killed !== undefined ? `; ${killedWords(result.killed, stopTimeout)}` : "";
+    session.writeLog(`# canvos: interrupted by ${result.interruptedBy}${killed}`);
     session.interruptionLogged = true;
     session.recordFailure("interrupted");
-    throw new InterruptedError(result.interruptedBy);
+    throw new InterruptedError(result.interruptedBy, `after ${session.elapsed()}${killed}`);
   }
   // The log failed mid-build: Earthly was stopped, whatever it exited with means nothing now.
   const buildLogError = session.logError();

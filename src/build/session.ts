@@ -7,8 +7,9 @@ import { runFiles } from "../earthly/args.js";
 import type { Reporter } from "../earthly/events.js";
 import { SignalWatch } from "../earthly/runner.js";
 import type { StartedRunner } from "../earthly/runner-setup.js";
-import { EnvironmentError, InterruptedError } from "../errors.js";
+import { BuildError, EnvironmentError, InterruptedError } from "../errors.js";
 import { createReporter } from "../report/reporter.js";
+import { formatDuration } from "../report/summary.js";
 import type { Verification } from "../verify/verify.js";
 import { fsReason } from "../workspace/fs-errors.js";
 import { acquireLock, type WorkspaceLock } from "../workspace/lock.js";
@@ -57,7 +58,7 @@ export class BuildSession {
 
   static async open(options: BuildOptions, planned: PlannedBuild, stderr: NodeJS.WriteStream, start: Date): Promise<BuildSession> {
     // Before the lock and the signal watch: loading the spinner must not hold either.
-    const reporter = await createReporter({ verbose: options.verbose, stderr });
+    const reporter = await createReporter({ verbose: options.verbose, stderr, startedAt: start.getTime(), env: options.request.env });
     const watch = new SignalWatch();
     let lock: WorkspaceLock;
     try {
@@ -111,6 +112,11 @@ export class BuildSession {
     }
   }
 
+  /** How long the run has taken so far, for the end line: `41 min 3 s`. */
+  elapsed(): string {
+    return formatDuration(Date.now() - this.start.getTime());
+  }
+
   /** A signal that came while canvos worked on its own (not while Earthly ran) ends the run here. */
   checkpoint(): void {
     if (this.watch.received !== undefined) throw new InterruptedError(this.watch.received);
@@ -119,7 +125,7 @@ export class BuildSession {
   /**
    * The error the run ends with. Whatever was under way when a signal came (a cancelled docker
    * step, `earthly --version`, verification), the run was interrupted: the log and the record say
-   * so, and so does the exit code.
+   * so, and so does the exit code. A failed or interrupted build says how long it ran.
    */
   failure(error: unknown): unknown {
     const final = this.endedBy(error);
@@ -135,9 +141,12 @@ export class BuildSession {
 
   private endedBy(error: unknown): unknown {
     const signal = this.watch.received ?? (error instanceof InterruptedError ? error.signal : undefined);
-    if (signal === undefined) return error;
+    if (signal === undefined) {
+      if (!(error instanceof BuildError)) return error;
+      return new BuildError(`${error.message}, after ${this.elapsed()}`, error.details, error.hint, error.location);
+    }
     if (!this.interruptionLogged) this.writeLog(`# canvos: interrupted by ${signal}`);
-    return error instanceof InterruptedError ? error : new InterruptedError(signal);
+    return error instanceof InterruptedError && error.detail !== undefined ? error : new InterruptedError(signal, `after ${this.elapsed()}`);
   }
 
   private rewriteRecord(record: Manifest): void {

@@ -3,15 +3,8 @@ import { isCanvosError, ConfigError, BuildError, type Problem } from "../errors.
 import { annotation, annotationsWanted, problemAnnotation } from "../report/annotations.js";
 import { style } from "../report/style.js";
 import { printable } from "../text.js";
+import { EXIT } from "./exit-codes.js";
 
-/** Exit codes, documented in the README. */
-export const EXIT = {
-  ok: 0,
-  build: 1,
-  usage: 2,
-  environment: 3,
-  internal: 70,
-} as const;
 
 /** One problem, compiler style; in a GitHub workflow followed by its annotation. */
 export function formatProblem(problem: Problem): string {

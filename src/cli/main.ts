@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { commands } from "../commands/index.js";
 import { EnvironmentError } from "../errors.js";
+import { EXIT } from "./exit-codes.js";
 import { fsReason } from "../workspace/fs-errors.js";
 import { canvosVersion } from "../config/package-version.js";
 
@@ -73,11 +74,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
-    const { EXIT, handleError } = await import("./handle-error.js");
     if (error instanceof CommanderError) {
       // help and version end in a CommanderError with exit code 0.
       code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     } else {
+      const { handleError } = await import("./handle-error.js");
       code = handleError(error);
     }
   }

@@ -1,5 +1,5 @@
 // Prints a doctor report: one line per check, the fix under anything not ok, a one-line verdict.
-import { style } from "../report/style.js";
+import { stdoutStyle as style } from "../report/style.js";
 import { jsonText, printable } from "../text.js";
 import type { CheckStatus, DoctorReport } from "./checks.js";
 

@@ -1,5 +1,5 @@
 // What a build tells its reporter. The core emits these and prints nothing; src/report/ renders.
-import type { StreamName } from "./runner.js";
+import type { KilledBy, StreamName } from "./runner.js";
 
 export type BuildEvent =
   | { type: "start"; command: string; target: string; logPath: string; providerImages: number }
@@ -8,6 +8,8 @@ export type BuildEvent =
   | { type: "target"; target: string }
   | { type: "image"; ref: string; done: number; total: number }
   | { type: "stopping"; signal: NodeJS.Signals; timeoutMs: number }
+  /** Earthly did not stop in its clean-up time (`timeout`), or a second signal came: it is killed. */
+  | { type: "killing"; by: KilledBy; timeoutMs: number }
   | { type: "verifying" }
   | { type: "booting"; iso: string; timeoutSeconds: number };
 

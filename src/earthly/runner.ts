@@ -80,14 +80,19 @@ export interface RunHandlers {
   onLine?(stream: StreamName, line: string): void;
   /** A signal arrived; Earthly has been asked to stop and gets `timeoutMs` to clean up. */
   onStopping?(signal: NodeJS.Signals, timeoutMs: number): void;
+  /** Earthly is being killed: its clean-up time ran out, or a second signal came. */
+  onKilling?(by: KilledBy): void;
 }
+
+/** Why Earthly was killed: `timeout` (it did not stop within its clean-up time), or the second signal. */
+export type KilledBy = "timeout" | NodeJS.Signals;
 
 export interface RunResult {
   exitCode: number | undefined;
   /** The signal canvos received and forwarded, if the run was interrupted. */
   interruptedBy: NodeJS.Signals | undefined;
-  /** Earthly did not stop within the clean-up time and was killed. */
-  killed: boolean;
+  /** Earthly was killed (why), rather than stopping by itself. */
+  killed: KilledBy | undefined;
 }
 
 /** Earthly gets this long after a forwarded signal (it needs up to 30 s itself, earthly.md). */
@@ -210,8 +215,8 @@ export class SignalWatch {
 
 export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHandlers, timeoutMs: number, watch: SignalWatch, stop?: AbortSignal): Promise<RunResult> {
   // Stopped before it started: nothing to run, nothing to clean up.
-  if (watch.received !== undefined) return { exitCode: undefined, interruptedBy: watch.received, killed: false };
-  if (stop?.aborted === true) return { exitCode: undefined, interruptedBy: undefined, killed: false };
+  if (watch.received !== undefined) return { exitCode: undefined, interruptedBy: watch.received, killed: undefined };
+  if (stop?.aborted === true) return { exitCode: undefined, interruptedBy: undefined, killed: undefined };
   // execaSync too, now: the exit hook below runs synchronously and cannot wait for an import.
   const { execa, execaSync } = await loadExeca();
   // Its own process group (detached), so a terminal's Ctrl-C reaches canvos only and Earthly gets
@@ -228,7 +233,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   });
   const pid = child.pid;
   let interruptedBy: NodeJS.Signals | undefined;
-  let killed = false;
+  let killed: KilledBy | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let exited = false;
   // canvos itself cannot go on (its log failed): Earthly is stopped like on a SIGTERM, but the run is not "interrupted".
@@ -242,8 +247,11 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   };
   let forced: () => void = () => undefined;
   const whenForced = new Promise<void>((resolve) => (forced = resolve));
-  const force = (): void => {
-    killed = true;
+  const force = (by: KilledBy): void => {
+    if (killed === undefined) {
+      killed = by;
+      handlers.onKilling?.(by);
+    }
     forced();
     // The container first: killing the docker CLI alone would leave Earthly running in it.
     if (container) void runTool(container.docker, ["rm", "-f", container.name], { env: toolEnv, timeoutMs: 30_000 });
@@ -251,7 +259,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
   };
   // Earthly gets timeoutMs to clean up after being asked to stop, then goes.
   const forceLater = (): void => {
-    killTimer = setTimeout(force, timeoutMs);
+    killTimer = setTimeout(() => force("timeout"), timeoutMs);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (pid === undefined || exited) return;
@@ -264,7 +272,7 @@ export async function runEarthly(invocation: EarthlyInvocation, handlers: RunHan
       forceLater();
     } else {
       // A second Ctrl-C means "now".
-      force();
+      force(signal);
     }
   };
   // If canvos itself goes down unexpectedly, it takes the run with it.

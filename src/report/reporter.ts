@@ -1,6 +1,7 @@
 // Picks the reporter: a spinner on a terminal, plain lines otherwise (CI, pipes, tests).
 import type { Reporter } from "../earthly/events.js";
 import { PlainReporter } from "./plain-reporter.js";
+import { progressIntervalMs } from "./progress.js";
 import { printable } from "../text.js";
 
 // A terminal that reports no width (a pty nobody sized) would make the spinner's redraw loop forever.
@@ -8,11 +9,11 @@ const usableTerminal = (stream: NodeJS.WriteStream): boolean => Boolean(stream.i
 
 // ora and its ~25 dependencies cost more start-up than the rest of a build's code (bench/RESULTS.md):
 // they load only when the stream canvos reports on can show a spinner.
-export async function createReporter(options: { verbose: boolean; stderr?: NodeJS.WriteStream }): Promise<Reporter> {
+export async function createReporter(options: { verbose: boolean; stderr?: NodeJS.WriteStream; startedAt: number; env: NodeJS.ProcessEnv }): Promise<Reporter> {
   const stderr = options.stderr ?? process.stderr;
-  if (!usableTerminal(stderr)) return escaping(new PlainReporter(stderr, options.verbose));
+  if (!usableTerminal(stderr)) return escaping(new PlainReporter(stderr, options.verbose, { startedAt: options.startedAt, intervalMs: progressIntervalMs(options.env) }));
   const { TtyReporter } = await import("./tty-reporter.js");
-  return escaping(new TtyReporter(stderr, options.verbose));
+  return escaping(new TtyReporter(stderr, options.verbose, options.startedAt));
 }
 
 /**

@@ -1,27 +1,27 @@
-// Colour for stderr, decided once: off without a TTY, with NO_COLOR, or FORCE_COLOR=0.
-// Six styles of plain SGR codes, the ones every terminal since the VT100 knows: a colour library
-// would cost start-up for what these lines do, and no style here is ever nested in another.
+// Colour: one rule for every line canvos prints, stdout and stderr, the spinner included.
+//   NO_COLOR (non-empty)    off, even with FORCE_COLOR (https://no-color.org)
+//   FORCE_COLOR=0 / false   off;  FORCE_COLOR=1..3 (or empty, or true): on at that chalk level
+//   neither                 on where that stream is a terminal (TERM not dumb), as git and ls do
+// chalk's own detection (supports-color) ignores NO_COLOR, so chalk is told the level instead of
+// finding it; ora gets its frames painted here rather than colouring them with chalk's defaults.
+import { Chalk, type ChalkInstance, type ColorSupportLevel } from "chalk";
 
-function colourWanted(): boolean {
-  const env = process.env;
-  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
-  if (env["FORCE_COLOR"] !== undefined) return env["FORCE_COLOR"] !== "0" && env["FORCE_COLOR"] !== "false";
-  return Boolean(process.stderr.isTTY);
+export function colourLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): ColorSupportLevel {
+  const no = env["NO_COLOR"];
+  if (no !== undefined && no !== "") return 0;
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined) {
+    if (force === "0" || force === "false") return 0;
+    const level = Number.parseInt(force, 10);
+    return level === 2 || level === 3 ? level : 1;
+  }
+  return stream.isTTY === true && env["TERM"] !== "dumb" ? 1 : 0;
 }
 
-const enabled = colourWanted();
-type Paint = (s: string) => string;
-// Each closes with its own reset (39 the foreground, 22 bold and dim), so text after it keeps any
-// other style around it.
-const sgr = (open: number, close: number): Paint => (enabled ? (s) => `\u001b[${open}m${s}\u001b[${close}m` : (s) => s);
+/** The paint for lines written to `stream`. */
+export const paintFor = (stream: { isTTY?: boolean }): ChalkInstance => new Chalk({ level: colourLevel(stream) });
 
-export const style = {
-  red: sgr(31, 39),
-  yellow: sgr(33, 39),
-  green: sgr(32, 39),
-  dim: sgr(2, 22),
-  bold: sgr(1, 22),
-  cyan: sgr(36, 39),
-};
-
-export const colourEnabled = (): boolean => enabled;
+/** For stderr: progress, problems, errors, the summary. */
+export const style: ChalkInstance = paintFor(process.stderr);
+/** For what goes to stdout: the validate table, doctor's report, the version matrix. */
+export const stdoutStyle: ChalkInstance = paintFor(process.stdout);

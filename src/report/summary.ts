@@ -22,12 +22,15 @@ export function formatSize(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function formatDuration(ms: number): string {
+/** `0.6 s`, `12 min 3 s`, `1 h 2 min`; `wholeSeconds` for a clock that ticks each second (`5 s`). */
+export function formatDuration(ms: number, wholeSeconds = false): string {
   const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (seconds < 59.95 && !wholeSeconds) return `${seconds.toFixed(1)} s`;
+  // Rounded once, so 119.6 s is 2 min 0 s, not 1 min 60 s.
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const m = Math.floor(total / 60);
+  return m < 60 ? `${m} min ${total % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 /** ttl.sh is anonymous and deletes images after 24 h: fine for a demo, a surprise in production. */

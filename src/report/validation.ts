@@ -1,10 +1,13 @@
 // Renders a Validation for people (stderr for problems, stdout for the table) or as JSON.
 import type { Validation } from "../config/validate.js";
 import { formatProblem } from "../cli/handle-error.js";
-import { style } from "./style.js";
+import { paintFor } from "./style.js";
 import { jsonText, printable } from "../text.js";
 
 export function renderValidation(v: Validation, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+  // Each stream coloured by its own lights: `validate > file` keeps the file plain.
+  const style = paintFor(out as { isTTY?: boolean });
+  const errStyle = paintFor(err as { isTTY?: boolean });
   for (const problem of v.problems) err.write(formatProblem(problem) + "\n");
   if (v.parameters.length > 0) {
     const nameWidth = Math.max(...v.parameters.map((p) => p.name.length));
@@ -29,7 +32,7 @@ export function renderValidation(v: Validation, out: NodeJS.WritableStream, err:
   // An invalid configuration ends in an error, whose message is the summary.
   if (v.valid) {
     const warnings = v.problems.length;
-    err.write(style.green("configuration valid") + (warnings > 0 ? style.yellow(` (${plural(warnings, "warning")})`) : "") + "\n");
+    err.write(errStyle.green("configuration valid") + (warnings > 0 ? errStyle.yellow(` (${plural(warnings, "warning")})`) : "") + "\n");
   }
 }
 

@@ -1,5 +1,5 @@
 import type { K8sMatrix } from "../config/k8s-matrix.js";
-import { style } from "./style.js";
+import { stdoutStyle as style } from "./style.js";
 
 export function renderMatrix(matrix: K8sMatrix): string {
   const rows: Array<[string, string, readonly string[]]> = [
