@@ -29,7 +29,7 @@ describe("GitHub Actions annotations", () => {
     writeArg(cwd, "CUSTOM_TAG=demo\n");
     const failed = await canvos(["build-all", "--k8s-version", "1.27.2"], { cwd, env: { PATH: pathWithFake(), GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: cwd, FAKE_EARTHLY_FAIL: "1" } });
     expect(failed.exitCode).toBe(1);
-    expect(annotations(failed.stderr)).toEqual([expect.stringMatching(/^::error file=Earthfile,line=\d+,col=\d+,title=canvos::the build failed in \+provider-image \(Earthly exited with code 1\)$/)]);
+    expect(annotations(failed.stderr)).toEqual([expect.stringMatching(/^::error file=Earthfile,line=\d+,col=\d+,title=canvos::the build failed in \+provider-image \(Earthly exited with code 1\), after \d+\.\d s$/)]);
     const built = await canvos(["provider", "--k8s-version", "1.27.2"], { cwd, env: { PATH: pathWithFake(), GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: cwd } });
     expect(built.exitCode).toBe(0);
     expect(annotations(built.stderr)).toEqual(["::warning title=canvos::IMAGE_REGISTRY is ttl.sh, an anonymous registry that deletes images after 24 h; set IMAGE_REGISTRY to keep them"]);

@@ -1,7 +1,9 @@
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PlainReporter } from "../../src/report/plain-reporter.js";
 import { formatDuration, formatSize, renderSummary } from "../../src/report/summary.js";
+
+afterEach(() => vi.unstubAllEnvs());
 
 const capture = () => {
   const stream = new PassThrough();
@@ -45,6 +47,8 @@ describe("summary", () => {
 
 describe("plain reporter", () => {
   it("prints progress lines without colour", () => {
+    // Whatever the environment running the tests asks for (colour.test.ts checks FORCE_COLOR).
+    vi.stubEnv("NO_COLOR", "1");
     const quiet = capture();
     const r = new PlainReporter(quiet.stream, false);
     r.event({ type: "phase", phase: "Build" });
