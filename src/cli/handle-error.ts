@@ -5,7 +5,6 @@ import { style } from "../report/style.js";
 import { printable } from "../text.js";
 import { EXIT } from "./exit-codes.js";
 
-
 /** One problem, compiler style; in a GitHub workflow followed by its annotation. */
 export function formatProblem(problem: Problem): string {
   const label = problem.severity === "error" ? style.red("error") : style.yellow("warning");
