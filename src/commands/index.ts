@@ -10,6 +10,8 @@ import { doctorCommand } from "./doctor.js";
 import { matrixCommand } from "./matrix.js";
 import { verifyCommand } from "./verify.js";
 import { vendorBaseCommand } from "./vendor-base.js";
+import { imagesCommand } from "./images.js";
+import { mirrorCommand } from "./mirror.js";
 
 export const commands: ReadonlyArray<() => Command> = [
   validateCommand,
@@ -24,4 +26,6 @@ export const commands: ReadonlyArray<() => Command> = [
   matrixCommand,
   verifyCommand,
   vendorBaseCommand,
+  imagesCommand,
+  mirrorCommand,
 ];

@@ -14,7 +14,17 @@ export type Platform = string;
 export const NATIVE: Platform = "native";
 
 export type Step =
-  | { kind: "from"; source: "image" | "target" | "dockerfile" | "scratch"; ref: string; platform: Platform; dockerfile?: string; buildArgs: Record<string, string>; line: number }
+  | {
+      kind: "from";
+      source: "image" | "target" | "dockerfile" | "scratch";
+      ref: string;
+      platform: Platform;
+      /** FROM +t: the platform t was asked to build for (`platform` is the one it ended on). */
+      requested?: Platform;
+      dockerfile?: string;
+      buildArgs: Record<string, string>;
+      line: number;
+    }
   | { kind: "copy"; sources: string[]; dest: string; isDir: boolean; ifExists: boolean; keepOwn: boolean; platform: Platform; line: number }
   | { kind: "run"; command: string; flags: string[]; executes: boolean; line: number }
   | { kind: "workdir"; path: string; line: number }
@@ -224,7 +234,7 @@ export function evaluateTarget(model: EarthfileModel, target: string, values: Va
           // FROM +t builds t for this platform, and the state then has t's platform.
           const child = evaluateTarget(model, ref, { ...values, ...buildArgs }, { ...options, platform });
           result.problems.push(...child.problems);
-          newState({ kind: "from", source: "target", ref, platform: child.platform, buildArgs, line });
+          newState({ kind: "from", source: "target", ref, platform: child.platform, requested: platform, buildArgs, line });
         } else {
           newState({ kind: "from", source: ref === "scratch" ? "scratch" : "image", ref, platform, buildArgs, line });
         }

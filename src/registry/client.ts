@@ -31,12 +31,17 @@ export const MAX_TOKEN_RESPONSE = 1024 * 1024;
 
 /** The body as text, read no further than `limit` bytes (undefined past it): a hostile server cannot fill memory. */
 export async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+  return (await readLimitedBytes(response, limit))?.toString("utf8");
+}
+
+/** The body's exact bytes (a manifest, whose digest is of its bytes), no further than `limit`. */
+export async function readLimitedBytes(response: Response, limit: number): Promise<Buffer | undefined> {
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => undefined);
     return undefined;
   }
-  if (!response.body) return "";
+  if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -50,7 +55,7 @@ export async function readLimited(response: Response, limit: number): Promise<st
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, total).toString("utf8");
+  return Buffer.concat(chunks, total);
 }
 
 interface Challenge {
@@ -143,6 +148,43 @@ export class RegistryClient {
     if (response.status === 404) return undefined;
     if (response.status === 401 || response.status === 403) throw this.denied(image, (await this.credentials(image)) !== undefined);
     throw new EnvironmentError(`${image.registry} answered ${response.status} ${response.statusText} when asked for ${ref} (${path})`);
+  }
+
+  /**
+   * Any call of the API on `image`'s repository (`path` below /v2/<repository>/, or a full URL such
+   * as an upload's Location), authenticated as the registry asks: a 401 is answered once with the
+   * credentials for the scope its challenge names (push needs more than pull), then the call is
+   * made again. A body that is a stream cannot be sent twice: such a call must come after one
+   * that authenticated (an upload's POST before its PUT). The body is the caller's to read or drop.
+   */
+  async call(image: ImageRef, method: string, path: string, init: { headers?: Record<string, string>; body?: RequestInit["body"]; stream?: boolean } = {}): Promise<Response> {
+    const url = /^https?:\/\//.test(path) ? path : `${registryScheme(image.apiHost)}://${image.apiHost}/v2/${image.repository}/${path}`;
+    const cacheKey = `${image.apiHost}/${image.repository}`;
+    const ask = (authorization: string | undefined): Promise<Response> => {
+      const headers: Record<string, string> = { ...init.headers };
+      if (authorization !== undefined) headers["Authorization"] = authorization;
+      const request: RequestInit & { duplex?: "half" } = { method, headers };
+      if (init.body !== undefined) request.body = init.body;
+      if (init.stream === true) request.duplex = "half";
+      return this.send(url, request, image, true);
+    };
+    let response = await ask(this.authCache.get(cacheKey));
+    if (response.status === 401 && init.stream !== true) {
+      await response.body?.cancel().catch(() => undefined);
+      const authorization = await this.authorize(response, image);
+      if (authorization === undefined) throw this.denied(image, false);
+      this.authCache.set(cacheKey, authorization);
+      response = await ask(authorization);
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel().catch(() => undefined);
+      const had = (await this.credentials(image)) !== undefined;
+      throw new EnvironmentError(
+        `${image.registry} refused ${method} on ${image.repository} (not authorized)`,
+        had ? `the credentials Docker has for ${image.registry} lack that access: run docker login ${image.registry} again` : `log in first: docker login ${image.registry}`,
+      );
+    }
+    return response;
   }
 
   private async send(url: string, init: RequestInit, image: ImageRef, keepBody = false): Promise<Response> {

@@ -4,7 +4,7 @@
 // (src/earthfile/artifacts.ts) and is built by BuildKit, and the steps after it are replayed as a
 // Dockerfile (ARGs as build args, COPY from the workspace, RUN) on the image that build made.
 // Anything the translation cannot model faithfully throws instead of being approximated.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, relative } from "node:path";
 import { execaSync } from "execa";
@@ -127,43 +127,5 @@ export async function replaySteps(base: string, steps: readonly Step[], vars: Re
   }
 }
 
-/**
- * A shell-out runner without Docker, for the fast contract tests: the state's workspace COPYs are
- * placed under a scratch root and their container paths in the command point there; the command
- * runs with busybox's applets (the helper image's tools) when the machine has busybox.
- */
-export function shellOutLocally(workspace: string): (request: ShellOut) => string {
-  return (request) => {
-    const root = mkdtempSync(join(tmpdir(), "canvos-shell-out-"));
-    try {
-      let command = request.command;
-      const dirs = new Set<string>();
-      for (const copy of request.copies) {
-        for (const source of copy.sources) {
-          const local = join(workspace, source);
-          if (source.startsWith("+") || !existsSync(local)) continue;
-          const into = copy.dest.endsWith("/") || copy.sources.length > 1;
-          const dest = into ? posix.join(copy.dest, posix.basename(source)) : copy.dest;
-          mkdirSync(dirname(join(root, dest)), { recursive: true });
-          copyFileSync(local, join(root, dest));
-          dirs.add(posix.dirname(dest));
-        }
-      }
-      for (const dir of [...dirs].sort((a, b) => b.length - a.length)) command = command.split(`${dir}/`).join(`${join(root, dir)}/`);
-      const busybox = "/bin/busybox";
-      const path = existsSync(busybox) ? busyboxPath(root, busybox) : (process.env["PATH"] ?? "/usr/bin:/bin");
-      const result = execaSync(existsSync(busybox) ? busybox : "sh", existsSync(busybox) ? ["sh", "-c", command] : ["-c", command], { env: { ...request.env, PATH: path }, extendEnv: false, reject: false });
-      if (result.exitCode !== 0) throw new Error(`exit ${String(result.exitCode)}: ${result.stderr.trim()}`);
-      return result.stdout;
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  };
-}
-
-function busyboxPath(root: string, busybox: string): string {
-  const bin = join(root, ".busybox-bin");
-  mkdirSync(bin);
-  for (const applet of ["sh", "tr", "sed", "cut", "cat", "printf", "echo", "grep", "basename", "find", "sort", "tail"]) symlinkSync(busybox, join(bin, applet));
-  return bin;
-}
+// The runner without Docker (for the fast contract tests) is the one `canvos images` uses.
+export { shellOutLocally } from "../../src/earthfile/local-shell-out.js";
