@@ -6,7 +6,7 @@
 //
 // The source gets every image `canvos images --runner docker` lists, each a two-platform OCI indexes (linux/amd64 + linux/arm64) of random layers plus one
 // layer every image shares, as a base layer is shared in real sets. Each round copies the set to
-// a fresh prefix of the destination: canvos once (`canvos mirror --from oci:` is not used: the
+// a fresh destination registry: canvos once (`canvos mirror --from oci:` is not used: the
 // images come from the workspace's configuration as for a user), skopeo once per image, one after
 // another as a script would (`skopeo copy` takes one image; like canvos it copies only the host's
 // platform by default). Rounds alternate the order. Then both run again onto what they copied
@@ -91,7 +91,6 @@ function storedBytes(registry) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const source = await startRegistry();
-const target = await startRegistry();
 const ws = mkdtempSync(join(os.tmpdir(), "canvos-bench-ws-"));
 try {
   for (const entry of ["Earthfile", "Dockerfile", "steps", "overlay", "k8s_version.json"]) cpSync(join(ROOT, entry), join(ws, entry), { recursive: true });
@@ -111,6 +110,10 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ["canvos", "skopeo"] : ["skopeo", "canvos"];
     for (const tool of order) {
+      // A fresh destination each time: neither tool can mount what an earlier run left (skopeo's
+      // blob-info cache remembers where blobs were and mounts from there).
+      const target = await startRegistry();
+      try {
       if (tool === "canvos") {
         const to = `${target.host}/canvos-${round}`;
         const before = storedBytes(target);
@@ -128,6 +131,9 @@ try {
         };
         results.skopeo.push(copyAll());
         results.skopeoAgain.push(copyAll());
+      }
+      } finally {
+        target.stop();
       }
     }
   }
@@ -150,7 +156,6 @@ try {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
   source.stop();
-  target.stop();
   rmSync(ws, { recursive: true, force: true });
 }
 
