@@ -1,7 +1,8 @@
 // canvos images and canvos mirror against real registries: two docker-registry processes of this
 // test's own on loopback, real multi-platform OCI indexes pushed into the source one for every
 // image `canvos images` lists, then copies to the second registry, into an OCI layout and back.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execaSync } from "execa";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,6 +178,35 @@ describe.skipIf(!available)("canvos images and mirror", () => {
     const store = new RegistryStore("check", { env: {} });
     expect(await store.manifestDigest({ repository: `${to}/osbuilder-tools`, reference: "v0.7.11" })).toBeDefined();
     expect(result.stdout).toContain(`SPECTRO_PUB_REPO=${to}`);
+  }, 120_000);
+
+  it.skipIf(!existsSync("/usr/bin/htpasswd"))("logs in to both ends with the credentials in Docker's config", async () => {
+    const line = execaSync("htpasswd", ["-nbB", "mirror-user", "s3cret-pw"]).stdout.trim();
+    const locked = await startRegistry(line);
+    try {
+      const to = `${locked.host}/locked`;
+      const refused = await run(["mirror", "--to", to]);
+      expect(refused.exitCode).toBe(3);
+      expect(refused.stderr).toContain(`hint: log in first: docker login ${locked.host}`);
+
+      const config = join(ws, "docker-config");
+      mkdirSync(config, { recursive: true });
+      writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from("mirror-user:s3cret-pw").toString("base64") } } }));
+      const env = { DOCKER_CONFIG: config };
+      const copied = await canvos(["mirror", "--to", to, "--json"], { cwd: ws, env });
+      expect(copied.exitCode, copied.stderr).toBe(0);
+      expect(parseJson<MirrorJson>(copied.stdout).images.every((i) => i.status === "copied")).toBe(true);
+      expect(copied.stderr + copied.stdout).not.toContain("s3cret-pw");
+
+      // And as the source: from the locked registry into a layout.
+      const dir = join(ws, "from-locked");
+      writeFileSync(join(ws, "locked.arg"), `SPECTRO_PUB_REPO=${to}\nKAIROS_BASE_IMAGE_URL=${to}\nSPECTRO_LUET_REPO=${to}\nK8S_VERSION=1.29.2\n`);
+      const out = await canvos(["mirror", "--arg-file", "locked.arg", "--to", `oci:${dir}`, "--json"], { cwd: ws, env });
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(parseJson<MirrorJson>(out.stdout).missing).toEqual([]);
+    } finally {
+      await locked.stop();
+    }
   }, 120_000);
 
   it("says what is wrong with --to and --from", async () => {
