@@ -169,6 +169,24 @@ describe.skipIf(!available)("canvos images and mirror", () => {
     expect(await store.manifestDigest({ repository: `${to}/osbuilder-tools`, reference: "v0.7.11" })).toBe(expected);
   }, 120_000);
 
+  it("a blob that does not match its digest never lands", async () => {
+    const dir = join(ws, "corrupt");
+    expect((await run(["mirror", "--to", `oci:${dir}`])).exitCode).toBe(0);
+    const layer = [...pushed].find(([ref]) => ref.includes("stylus"))?.[1].platforms["linux/amd64"]?.blobs[2] ?? "";
+    const file = join(dir, "blobs", "sha256", layer.slice(7));
+    const bytes = readFileSync(file);
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    const to = `${target.host}/corrupt`;
+    const result = await run(["mirror", "--from", `oci:${dir}`, "--to", to]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`canvos: the blob ${layer} of oci:${dir} stylus-framework-linux-amd64:v4.3.2 arrived as`);
+    expect(result.stderr).toContain(": not copied");
+    expect(await new RegistryStore("check", { env: {} }).hasBlob(`${to}/stylus-framework-linux-amd64`, layer)).toBe(false);
+    // The others were copied all the same.
+    expect(result.stderr).toContain(`-> ${to}/osbuilder-tools:v0.7.11`);
+  }, 120_000);
+
   it("an image missing at the source is exit 1 naming it, after the others are copied", async () => {
     const to = `${target.host}/partial`;
     const result = await run(["mirror", "--to", to, "--pe-version", "v0.0.1"]);
