@@ -20,12 +20,12 @@ export function sizeText(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit] ?? ""}`;
 }
 
-function resultLine(result: CopyResult): string {
+function resultLine(result: CopyResult, layout: boolean): string {
   const where = result.job.destination.reference === "" ? result.job.destination.repository : `${result.job.destination.repository}:${result.job.destination.reference}`;
   const platforms = result.platforms !== undefined ? ` [${result.platforms.join(", ")}]` : "";
   if (result.status === "missing") return `mirror: ${printable(result.job.label)}: missing at the source`;
   if (result.status === "present") return `mirror: ${printable(result.job.label)}${platforms}: already at ${printable(where)}`;
-  return `mirror: ${printable(result.job.label)}${platforms} -> ${printable(where)} (${sizeText(result.uploadedBytes)} uploaded)`;
+  return `mirror: ${printable(result.job.label)}${platforms} -> ${printable(where)} (${sizeText(result.uploadedBytes)} ${layout ? "written" : "uploaded"})`;
 }
 
 export function summaryLine(outcome: MirrorOutcome): string {
@@ -55,7 +55,7 @@ export async function mirrorCommandRun(self: Command, request: ResolveOptions): 
     env: request.env,
     onWarning: (message) => process.stderr.write(`mirror: warning: ${printable(message)}\n`),
     events: {
-      onResult: (result) => process.stderr.write(resultLine(result) + "\n"),
+      onResult: (result) => process.stderr.write(resultLine(result, to.kind === "oci") + "\n"),
       onFailure: (label, error) => process.stderr.write(`mirror: ${printable(label)}: ${printable(error instanceof Error ? error.message : String(error))}\n`),
     },
   });

@@ -288,9 +288,9 @@ export class OciStore implements ImageStore {
     if (at.reference.startsWith("sha256:")) return;
     const name = `${at.repository}:${at.reference}`;
     const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength, annotations: { ...annotations, [REF_NAME]: name } };
-    const at_ = this.index.findIndex((d) => d.annotations?.[REF_NAME] === name);
-    if (at_ === -1) this.index.push(entry);
-    else this.index[at_] = entry;
+    const existing = this.index.findIndex((d) => d.annotations?.[REF_NAME] === name);
+    if (existing === -1) this.index.push(entry);
+    else this.index[existing] = entry;
     this.writeIndex();
   }
 
