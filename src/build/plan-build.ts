@@ -10,8 +10,8 @@ import type { RunnerStrategy } from "../earthly/runner.js";
 import { createStrategy, DEFAULT_RUNNER_SETTINGS, helperCommands, imageCommands, needsHelper, plannedHelperAddress, prepareRunner, type PreparedRunner, type RunnerSettings } from "../earthly/runner-setup.js";
 import { ConfigError, EnvironmentError } from "../errors.js";
 import { localImageCommands } from "../image/commands.js";
-import { createPlan, type BuildPlan, type PlannedProcess } from "../plan/plan.js";
-import { BUILDS_ISO, type BuildCommand } from "../plan/targets.js";
+import { createPlan, selectK8sVersions, type BuildPlan, type PlannedProcess } from "../plan/plan.js";
+import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
 import { planStaging, type Staging } from "../workspace/stage.js";
 
 export interface BuildOptions {
@@ -46,7 +46,7 @@ export interface PlannedBuild {
 }
 
 export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Promise<PlannedBuild> {
-  const { request } = options;
+  const request: ResolveOptions = { ...options.request, builds: { providers: BUILDS_PROVIDERS[options.command], iso: BUILDS_ISO[options.command] } };
   const resolved = await loadWorkspaceConfig(request);
   checkPassThrough(options.earthlyFlags);
   // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.

@@ -3,6 +3,8 @@
 import { Option, type Command } from "commander";
 import type { Problem } from "../errors.js";
 import { didYouMean } from "../config/suggest.js";
+import { targetHint } from "../plan/targets.js";
+import { shortOptionHint } from "./usage-hints.js";
 import type { Override, ParameterName, ResolveOptions } from "../config/types.js";
 
 interface FriendlyFlag {
@@ -74,11 +76,12 @@ export function configRequest(cmd: Command, cwd: string, env: NodeJS.ProcessEnv 
       overrides.push({ key, value, flag: `--${key}` });
     } else if (token.startsWith("-")) {
       const name = token.split("=")[0] as string;
-      problems.push({ where: name, severity: "error", message: `unknown option${didYouMean(name, known)}` });
+      const hint = shortOptionHint(name);
+      problems.push({ where: name, severity: "error", message: `unknown option${hint !== undefined ? `: ${hint}` : didYouMean(name, known)}` });
       // Its value, if it had one, is not a second problem.
       if (!token.includes("=") && rest[i + 1] !== undefined && !(rest[i + 1] as string).startsWith("-")) i++;
     } else if (token.startsWith("+")) {
-      problems.push({ where: token, severity: "error", message: "canvos chooses the Earthly target itself: use canvos build-all, iso, provider or base" });
+      problems.push({ where: token, severity: "error", message: targetHint(token) });
     } else {
       problems.push({ where: token, severity: "error", message: "unexpected argument" });
     }

@@ -77,6 +77,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (error instanceof CommanderError) {
       // help and version end in a CommanderError with exit code 0.
       code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      const { usageHint } = await import("./usage-hints.js");
+      const hint = usageHint(error.code, error.message);
+      if (hint !== undefined) process.stderr.write(`  hint: ${hint}\n`);
     } else {
       const { handleError } = await import("./handle-error.js");
       code = handleError(error);

@@ -1,6 +1,6 @@
 // The build commands: build-all, iso, provider, base. Each only declares its flags; the work is
 // loaded inside the action (src/build/run-build.ts).
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { addConfigOptions, configRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
@@ -28,13 +28,18 @@ const EXAMPLES: Readonly<Record<BuildCommand, string>> = {
   $ canvos base --os opensuse-leap --os-version 15.5 --dry-run`,
 };
 
+const PUSH_REFUSED: Partial<Record<BuildCommand, string>> = {
+  iso: "iso builds no image to push: the ISO is written to build/ and its installer image stays in the local Docker",
+  base: "base builds no image to push: the base image stays in the local Docker",
+};
+
 function defineBuildCommand(command: BuildCommand): Command {
   const providers = BUILDS_PROVIDERS[command];
   const cmd = new Command(command)
     .description(`${DESCRIPTIONS[command]} (Earthly ${TARGET_OF[command]})`)
     .option("--dry-run", "print the plan (every process the build starts, in order; build args, images, artifacts) and run nothing")
     .option("--json", "stdout holds one JSON object: the plan with --dry-run, else the run's record (build/canvos-manifest.<command>.json), failed runs too")
-    .option("--push", "push the provider images to IMAGE_REGISTRY (Earthly --push)")
+    .addOption(new Option("--push", providers ? "push the provider images to IMAGE_REGISTRY (Earthly --push)" : "with --remote-cache: write the cache (Earthly --push); there is no image to push"))
     .option("--no-cache", "build without Earthly's cache (Earthly --no-cache)")
     .option("--verbose", "stream Earthly's own log lines to stderr")
     .option("--earthly-bin <path>", "the Earthly binary (default: $CANVOS_EARTHLY_BIN, else earthly or earth on PATH)")
@@ -65,6 +70,8 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
     const parsed = buildOptionsSchema.safeParse(self.opts());
     if (!parsed.success) throw new ConfigError("invalid options", parsed.error.issues.map((i) => ({ where: `--${i.path.join(".")}`, severity: "error", message: i.message })));
     const o = parsed.data;
+    // Without a cache to write, --push here would be accepted and push nothing.
+    if (o.push && !providers && self.opts()["remoteCache"] === undefined) throw new ConfigError(`canvos ${command} pushes nothing`, [{ where: "--push", severity: "error", message: PUSH_REFUSED[command] ?? "" }], "provider images are pushed by canvos provider --push or canvos build-all --push");
     const { runBuild } = await import("../build/run-build.js");
     await runBuild({
       command,

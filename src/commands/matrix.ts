@@ -31,7 +31,8 @@ Exit codes: 0 ok, 2 invalid configuration.`,
     const { checkSecretNames } = await import("../earthly/secret-names.js");
     const { jsonText } = await import("../text.js");
     checkSecretNames(opts.secret);
-    const request = configRequest(self, process.cwd());
+    // Its jobs build provider images and the ISO: every rule holds.
+    const request = { ...configRequest(self, process.cwd()), builds: { providers: true, iso: true } };
     const resolved = await loadWorkspaceConfig(request);
     const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push), ci: Boolean(opts.ci), secrets: opts.secret }, resolved);
     for (const warning of [...resolved.warnings, ...warnings]) if (warning.severity === "warning") process.stderr.write(formatProblem(warning) + "\n");

@@ -18,7 +18,8 @@ Exit codes: 0 printed, 2 invalid configuration.`,
   return cmd.action(async (_opts: unknown, self: Command) => {
     // Only what the snippet needs: the configuration, not the build path.
     const [{ loadWorkspaceConfig }, { profileFields, renderProfile }] = await Promise.all([import("../config/earthfile-args.js"), import("../plan/profile.js")]);
-    const resolved = await loadWorkspaceConfig(configRequest(self, process.cwd()));
+    // The snippet names provider images: their rules hold.
+    const resolved = await loadWorkspaceConfig({ ...configRequest(self, process.cwd()), builds: { providers: true, iso: false } });
     process.stdout.write(renderProfile(profileFields(resolved.config)));
   });
 }

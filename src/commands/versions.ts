@@ -6,9 +6,14 @@ export function versionsCommand(): Command {
     .option("--json", "print the matrix as JSON on stdout")
     .addHelpText("after", "\nExamples:\n  $ canvos versions\n  $ canvos versions --json | jq '.standard.k3s'")
     .action(async (opts: { json?: boolean }) => {
-      const { loadMatrix } = await import("../config/k8s-matrix.js");
+      const { loadWorkspaceMatrix } = await import("../config/k8s-matrix.js");
       const { renderMatrix } = await import("../report/versions.js");
-      const matrix = loadMatrix();
+      // The workspace's k8s_version.json, which the build reads, when there is one.
+      const { matrix, problems } = await loadWorkspaceMatrix(process.cwd());
+      if (problems.length > 0) {
+        const { ConfigError } = await import("../errors.js");
+        throw new ConfigError("k8s_version.json cannot be used", problems);
+      }
       process.stdout.write(opts.json ? JSON.stringify({ standard: matrix.standard, fips: matrix.fips }, null, 2) + "\n" : renderMatrix(matrix));
     });
 }

@@ -46,3 +46,13 @@ export function proxyUrlProblem(value: string): string | undefined {
   const parsed = parseProxyUrl(value);
   return parsed.ok ? undefined : `not a proxy URL like http://user:password@proxy.example.com:3128: ${parsed.reason} (the value is not shown: it may hold a password)`;
 }
+
+/**
+ * A proxy given without a scheme (proxy.example.com:3128) is an http:// one, as curl and Go's
+ * ProxyFromEnvironment (what Docker, Earthly and BuildKit read proxies with) take it. Applied to
+ * every source alike (arg file, flag, environment), so the build gets one spelling that every
+ * tool in it reads the same way.
+ */
+export function withProxyScheme(value: string): string {
+  return value === "" || /^\s/.test(value) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : `http://${value}`;
+}

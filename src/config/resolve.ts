@@ -1,15 +1,17 @@
 // Resolves the configuration: built-in defaults < the arg file < command-line overrides, with the
-// proxy variables falling back to the environment. Every problem is collected before anything is
-// thrown, so the user fixes them all in one go.
+// proxy variables falling back to the environment. Every problem is collected, so the user fixes
+// them all in one go; resolveConfig keeps every value beside them (validate shows both), loadConfig
+// throws them.
 import { quote } from "../text.js";
 import { relative, resolve as resolvePath, isAbsolute } from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
 import { readRegularFile, UnreadableFileError } from "../workspace/safe-fs.js";
 import { MAX_ARG_FILE_BYTES, decodeArgFile, expandValue, expansionBudget, looksLikeCredential, MAX_EXPANDED_TOTAL, MAX_EXPANDED_VALUE, parseArgText, sizeProblem } from "./arg-file.js";
-import { parseProxyUrl } from "./proxy-url.js";
+import { parseProxyUrl, withProxyScheme } from "./proxy-url.js";
+import { loadMatrix, type WorkspaceMatrix } from "./k8s-matrix.js";
 import { PARAMETERS, parameterSpec, PARAMETER_NAMES } from "./parameters.js";
 import { configFieldsSchema } from "./schema.js";
-import { crossFieldProblems } from "./rules.js";
+import { crossFieldProblems, type RuleProblem } from "./rules.js";
 import { didYouMean } from "./suggest.js";
 import type { Config, Override, ParameterName, ResolveOptions, ResolvedConfig, Source } from "./types.js";
 
@@ -28,14 +30,45 @@ interface Slot {
 export interface ResolveExtras {
   /** The workspace's Earthfile, when it has one: every ARG name it declares, and what its reader found. */
   earthfile?: { file: string; declared: ReadonlySet<string>; problems: readonly Problem[] } | undefined;
+  /** The workspace's Kubernetes version matrix (loadWorkspaceMatrix); without it, the package's. */
+  matrix?: WorkspaceMatrix | undefined;
 }
 
+/** Lower-case spellings of parameters, as the environment has them (http_proxy): in an arg file the same parameter. */
+const ALIASES: ReadonlyMap<string, string> = new Map(PARAMETERS.flatMap((spec) => (spec.env ?? []).filter((name) => name !== spec.name).map((name) => [name, spec.name] as const)));
+
+/** The configuration as far as it resolves: every value, also the wrong ones, and every problem. */
+export interface Resolution {
+  /** As loadConfig returns it, but `config` holds only the values that are valid. */
+  resolved: Omit<ResolvedConfig, "config"> & { config: Partial<Config> };
+  /** Every catalogue parameter's value as text, valid or not (not masked). */
+  text: Readonly<Record<string, string>>;
+  /** What is wrong with each parameter that has an error. */
+  invalid: ReadonlyMap<string, readonly string[]>;
+  /** The errors, in file order; warnings are in `resolved.warnings`. */
+  errors: Problem[];
+}
+
+/** The configuration, or a ConfigError with every problem found. */
 export async function loadConfig(options: ResolveOptions, extras: ResolveExtras = {}): Promise<ResolvedConfig> {
-  const problems: Problem[] = [...(options.commandLineProblems ?? [])];
+  const { resolved, errors } = await resolveConfig(options, extras);
+  if (errors.length > 0) {
+    throw new ConfigError(errors.length === 1 ? "1 error in the configuration; nothing was built" : `${errors.length} errors in the configuration; nothing was built`, [...errors, ...resolved.warnings]);
+  }
+  return resolved as ResolvedConfig;
+}
+
+export async function resolveConfig(options: ResolveOptions, extras: ResolveExtras = {}): Promise<Resolution> {
+  const problems: Problem[] = [...(options.commandLineProblems ?? []), ...(extras.matrix?.problems ?? [])];
+  const invalid = new Map<string, string[]>();
+  const mark = (key: string, message: string): void => {
+    if (parameterSpec(key) === undefined && !extraNames.has(key)) return;
+    invalid.set(key, [...(invalid.get(key) ?? []), message]);
+  };
   const warnings: Problem[] = [];
   const { cwd } = options;
   const declared = extras.earthfile?.declared;
-  const extraNames = new Set([...(declared ?? [])].filter((name) => parameterSpec(name) === undefined));
+  const extraNames = new Set([...(declared ?? [])].filter((name) => parameterSpec(name) === undefined && !ALIASES.has(name)));
   warnings.push(...(extras.earthfile?.problems ?? []).map((p) => ({ ...p, severity: "warning" as const })));
 
   const slots = new Map<string, Slot>();
@@ -54,6 +87,8 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
   const secretKeys = new Set<string>();
   const display = argFile ? displayPath(cwd, argFile.path) : "";
   const firstLine = new Map<string, number>();
+  /** Where a key was set by its lower-case spelling (http_proxy), which its own name overrides. */
+  const aliasLine = new Map<string, { line: number; name: string }>();
   if (argFile) {
     const parsed = parseArgText(argFile.text, display);
     problems.push(...parsed.problems);
@@ -80,6 +115,26 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
         warnings.push({ where, severity: "warning", message: legacy(fileValues) });
         continue;
       }
+      const canonical = ALIASES.get(entry.key);
+      if (canonical !== undefined) {
+        // As in the environment, where HTTP_PROXY wins over http_proxy.
+        const own = firstLine.get(canonical);
+        if (own !== undefined && !aliasLine.has(canonical)) {
+          warnings.push({ where, severity: "warning", message: `${entry.key} is ignored: ${canonical} (line ${own}) is set, and wins, as in the environment` });
+          continue;
+        }
+        fileValues.set(canonical, value);
+        if (own === undefined) firstLine.set(canonical, entry.line);
+        aliasLine.set(canonical, { line: entry.line, name: entry.key });
+        slots.set(canonical, { value, source: { kind: "file", file: display, line: entry.line }, expandLater: false });
+        continue;
+      }
+      const alias = aliasLine.get(entry.key);
+      if (alias !== undefined) {
+        warnings.push({ where: `${display}:${alias.line}`, severity: "warning", message: `${alias.name} is ignored: ${entry.key} (line ${entry.line}) is set, and wins, as in the environment` });
+        aliasLine.delete(entry.key);
+        firstLine.delete(entry.key);
+      }
       if (parameterSpec(entry.key) === undefined && !extraNames.has(entry.key)) {
         problems.push({
           where,
@@ -105,6 +160,7 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
   for (const key of secretKeys) {
     const spec = parameterSpec(key);
     if (spec === undefined || spec.sensitive === true) continue;
+    mark(key, "holds a secret");
     problems.push({ where: locate(slots.get(key)?.source), severity: "error", message: `${key} takes its value from a variable whose name marks it as a secret; ${key} shows in image names, paths and logs, so it cannot hold one (pass secrets with --secret NAME)` });
   }
 
@@ -112,6 +168,7 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
     for (const [key, slot] of slots) {
       if (slot.source.kind !== "file" && slot.source.kind !== "flag") continue;
       if (declared.has(key)) continue;
+      mark(key, `not declared by ${extras.earthfile?.file ?? "the Earthfile"}`);
       problems.push({
         where: locate(slot.source),
         severity: "error",
@@ -137,6 +194,10 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
     const { value } = expandValue(slot.value, (name) => (name === key ? undefined : slots.get(name)?.value ?? options.env[name]));
     slots.set(key, { ...slot, value, expandLater: false });
   }
+  for (const spec of PARAMETERS) {
+    const slot = slots.get(spec.name);
+    if (spec.group === "proxy" && spec.kind === "url" && slot) slots.set(spec.name, { ...slot, value: withProxyScheme(slot.value) });
+  }
 
   const where = (key: string): string => locate(slots.get(key)?.source);
   const raw: Record<string, string> = {};
@@ -149,6 +210,7 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? "");
       failed.add(key);
+      mark(key, issue.message);
       problems.push({ where: where(key), severity: "error", message: `${key}: ${issue.message}${defaultNote(slots.get(key))}` });
     }
   }
@@ -158,17 +220,20 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
     const value = typed ? typed[spec.name] : raw[spec.name];
     (valid as Record<string, unknown>)[spec.name] = spec.kind === "boolean" && typeof value === "string" ? value === "true" : value;
   }
-  for (const rule of crossFieldProblems(valid)) {
+  const matrix = extras.matrix?.matrix ?? loadMatrix();
+  const rules = crossFieldProblems(valid, { providers: options.builds?.providers ?? true, matrix });
+  for (const rule of rules) {
     const list = rule.severity === "error" ? problems : warnings;
-    // A default cannot be pointed at; the user-set value that made it wrong can.
-    const at = [rule.key, ...rule.related].find((key) => slots.get(key)?.source.kind !== "default") ?? rule.key;
-    list.push({ where: where(at), severity: rule.severity, message: `${rule.key}: ${rule.message}${defaultNote(slots.get(rule.key))}` });
+    const at = ruleLocation(rule, slots);
+    if (rule.severity === "error") {
+      mark(rule.key, rule.message);
+      if (at !== rule.key) mark(at, rule.message);
+    }
+    // validate and doctor speak for every command: say which ones the rule stops.
+    const scope = rule.providers && options.builds === undefined ? "; this stops the provider-image builds (build-all, provider), not iso or base" : "";
+    list.push({ where: where(at), severity: rule.severity, message: `${rule.key}: ${rule.message}${defaultNote(slots.get(rule.key))}${scope}` });
   }
-
-  if (problems.length > 0) {
-    problems.sort(byLocation);
-    throw new ConfigError(problems.length === 1 ? "1 error in the configuration; nothing was built" : `${problems.length} errors in the configuration; nothing was built`, [...problems, ...warnings]);
-  }
+  problems.sort(byLocation);
 
   const sources: Record<string, Source> = {};
   for (const spec of PARAMETERS) sources[spec.name] = slots.get(spec.name)?.source ?? { kind: "default" };
@@ -181,7 +246,29 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
       extraSources[name] = slot.source;
     }
   }
-  return { config: valid as Config, sources, extra, extraSources, argFile: argFile?.path ?? null, warnings, secretKeys };
+  const text: Record<string, string> = {};
+  for (const spec of PARAMETERS) {
+    const value = (valid as Record<string, unknown>)[spec.name];
+    text[spec.name] = value === undefined ? (raw[spec.name] ?? "") : String(value);
+  }
+  return {
+    resolved: { config: valid, sources, extra, extraSources, argFile: argFile?.path ?? null, warnings, secretKeys, matrix },
+    text,
+    invalid,
+    errors: problems,
+  };
+}
+
+/**
+ * Where a rule's problem is reported: at the value its message says to change, wherever that was
+ * set. A default cannot be pointed at: then at a value that set the rule off, its arg-file line
+ * first (the line to change, as with any other value from the file), else its flag or variable;
+ * only when all are defaults, at the rule's own parameter.
+ */
+function ruleLocation(rule: RuleProblem, slots: ReadonlyMap<string, Slot>): ParameterName {
+  const kind = (key: string) => slots.get(key)?.source.kind;
+  if (kind(rule.key) !== "default") return rule.key;
+  return rule.related.find((key) => kind(key) === "file") ?? rule.related.find((key) => kind(key) !== "default") ?? rule.key;
 }
 
 async function readArgFile(options: ResolveOptions, problems: Problem[], warnings: Problem[]): Promise<{ path: string; text: string } | undefined> {

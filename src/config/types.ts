@@ -1,6 +1,7 @@
 // The shapes the rest of canvos sees of a resolved configuration.
 import type { Problem } from "../errors.js";
 import type { Arch, K8sDistribution, OsDistribution } from "./parameters.js";
+import type { K8sMatrix } from "./k8s-matrix.js";
 
 /** Every parameter after validation. Booleans are real booleans; unset strings are "". */
 export interface Config {
@@ -64,6 +65,11 @@ export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
   /** Problems already found in the command line, reported together with the configuration's. */
   commandLineProblems?: readonly Problem[];
+  /**
+   * What the command builds (BUILDS_PROVIDERS, BUILDS_ISO of src/plan/targets.ts): rules about
+   * provider images hold only where they are built. Unset (validate, doctor, init): any command.
+   */
+  builds?: { providers: boolean; iso: boolean } | undefined;
 }
 
 export interface ResolvedConfig {
@@ -79,6 +85,8 @@ export interface ResolvedConfig {
   argFile: string | null;
   /** Things worth saying that do not stop the run (a missing default `.arg`, say). */
   warnings: readonly Problem[];
+  /** The Kubernetes versions the build can make: the workspace's k8s_version.json, else the package's. */
+  matrix: K8sMatrix;
   /** Keys whose value was built from a secret (`${GITHUB_TOKEN}`): secret as a whole, like a secret-named key. */
   secretKeys: ReadonlySet<string>;
 }

@@ -2,9 +2,9 @@
 // the fix. Nothing here prints; src/doctor/render.ts does.
 import { readFile, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { loadWorkspaceConfig } from "../config/earthfile-args.js";
-import type { ResolveOptions, ResolvedConfig } from "../config/types.js";
-import { ConfigError } from "../errors.js";
+import { earthfileExtras } from "../config/earthfile-args.js";
+import { validateWorkspace } from "../config/validate.js";
+import type { ResolveOptions } from "../config/types.js";
 import { defaultEarthlyImage, dockerMessage } from "../earthly/docker-runner.js";
 import type { RunnerChoice } from "../earthly/runner-choice.js";
 import { dockerEngine, engineOfBinary, engineOfVersion, ENGINE_NAMES, type Engine } from "../earthly/engine.js";
@@ -84,23 +84,22 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const { env, cwd } = options.request;
   const tool = (file: string, args: readonly string[], extra: Partial<ToolOptions> = {}) => deps.runTool(file, args, { env, cwd, timeoutMs: 60_000, ...extra });
 
-  // The configuration first: ARCH and SPECTRO_PUB_REPO shape the checks after it.
-  let resolved: ResolvedConfig | undefined;
-  try {
-    resolved = await loadWorkspaceConfig(options.request);
-    const warnings = resolved.warnings.filter((w) => w.severity === "warning");
+  // The configuration first, checked exactly as `canvos validate` checks it (the files it names
+  // included), so the two never disagree; ARCH and SPECTRO_PUB_REPO shape the checks after it.
+  const { validation, partial: config } = await validateWorkspace(options.request, await earthfileExtras(cwd));
+  const configErrors = validation.problems.filter((p) => p.severity === "error");
+  const configWarnings = validation.problems.filter((p) => p.severity === "warning");
+  const listed = (problems: typeof configErrors) => problems.slice(0, 3).map((p) => `${p.where}: ${p.message}`).join("; ") + (problems.length > 3 ? "; …" : "");
+  if (configErrors.length > 0) {
+    checks.push({ id: "config", title: "configuration", status: "failure", detail: `${configErrors.length} problem(s): ${listed(configErrors)}`, fix: "run canvos validate and fix what it lists" });
+  } else {
     checks.push({
       id: "config",
       title: "configuration",
-      status: warnings.length > 0 ? "warning" : "ok",
-      detail: `valid (${resolved.argFile ?? "built-in defaults"})${warnings.length > 0 ? `; ${warnings.map((w) => `${w.where}: ${w.message}`).join("; ")}` : ""}`,
-      ...(warnings.length > 0 ? { fix: "run canvos validate for details" } : {}),
+      status: configWarnings.length > 0 ? "warning" : "ok",
+      detail: `valid (${validation.argFile ?? "built-in defaults"})${configWarnings.length > 0 ? `; ${listed(configWarnings)}` : ""}`,
+      ...(configWarnings.length > 0 ? { fix: "run canvos validate for details" } : {}),
     });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const errors = error.problems.filter((p) => p.severity === "error");
-    const first = errors.slice(0, 3).map((p) => `${p.where}: ${p.message}`).join("; ");
-    checks.push({ id: "config", title: "configuration", status: "failure", detail: `${errors.length} problem(s): ${first}${errors.length > 3 ? "; …" : ""}`, fix: "run canvos validate and fix what it lists" });
   }
 
   // Earthly on this machine.
@@ -141,7 +140,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const runner = options.runner === "auto" ? (earthly ? "native" : daemon ? "docker" : undefined) : options.runner;
   checks.push(earthlyCheck(options, runner, earthly, earthlyProblem, daemon !== undefined));
   if (runner === "docker" && daemon) {
-    const image = options.earthlyImage ?? defaultEarthlyImage(resolved?.config.SPECTRO_PUB_REPO ?? env["SPECTRO_PUB_REPO"], dockerEngine(options.engine ?? "auto"));
+    const image = options.earthlyImage ?? defaultEarthlyImage(config.SPECTRO_PUB_REPO ?? env["SPECTRO_PUB_REPO"], dockerEngine(options.engine ?? "auto"));
     const present = await tool("docker", ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
     checks.push(
       present.exitCode === 0
@@ -159,7 +158,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   checks.push(await diskCheck("disk-workspace", "free disk (workspace)", cwd, DISK_LIMITS.workspace, deps, "free space in the workspace (old ISOs in build/) or build elsewhere"));
 
   // QEMU for a foreign ARCH.
-  const arch = resolved?.config.ARCH;
+  const arch = config.ARCH;
   const buildHost = daemon?.arch ?? deps.hostArch;
   if (arch !== undefined) checks.push(await binfmtCheck(arch, buildHost, deps.binfmtDir));
   if (arch !== undefined) checks.push(await bootCheck(arch, options.request.env));

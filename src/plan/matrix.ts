@@ -53,7 +53,7 @@ function carriedArgs(request: ResolveOptions): { args: string[]; env: string[] }
 
 export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): { matrix: Matrix; warnings: Problem[] } {
   const { config } = resolved;
-  const selection = selectK8sVersions(resolved, options.k8sVersions);
+  const versions = selectK8sVersions(resolved, options.k8sVersions);
   const carried = carriedArgs(options.request);
   const runnerArgs = [...(options.ci ? ["--ci"] : []), ...[...new Set(options.secrets ?? [])].flatMap((name) => ["--secret", name])];
   const heldBack = [...carried.env];
@@ -65,7 +65,7 @@ export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): 
     command: partial.args.map(shellQuote).join(" "),
     env: [...carried.env],
   });
-  const include: MatrixJob[] = selection.versions.map((version) =>
+  const include: MatrixJob[] = versions.map((version) =>
     job({
       name: `provider-${config.K8S_DISTRIBUTION}-${version}-${config.ARCH}`,
       kind: "provider",
@@ -82,7 +82,7 @@ export function createMatrix(options: MatrixOptions, resolved: ResolvedConfig): 
       artifacts: [`build/${config.ISO_NAME}.iso`, `build/${config.ISO_NAME}.iso.sha256`],
     }),
   );
-  const warnings = [...selection.warnings];
+  const warnings: Problem[] = [];
   for (const name of heldBack) warnings.push({ where: `--${name}`, severity: "warning", message: `not written into the jobs' commands (it holds a secret): give each job ${name} in its environment` });
   return { matrix: { include }, warnings };
 }

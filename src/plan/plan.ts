@@ -4,7 +4,8 @@ import { BUILDS_ISO, BUILDS_PROVIDERS, K8S_VERSIONS_ARG, TARGET_OF, type BuildCo
 import { baseImageRef, installerImageRef, providerImageRef } from "./images.js";
 import { profileFields, type ProfileFields } from "./profile.js";
 import { buildArgs, earthlyArgs, globalFlags, maskArgs, maskArgv } from "../earthly/args.js";
-import { versionsFor } from "../config/k8s-matrix.js";
+import { MATRIX_FILE_NAME, versionsFor } from "../config/k8s-matrix.js";
+import { k8sVersionProblem } from "../config/rules.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { ConfigError, type Problem } from "../errors.js";
 import { printable } from "../text.js";
@@ -66,28 +67,31 @@ export interface PlanRequest {
 
 const VERSION_SHAPE = /^v?\d+\.\d+\.\d+$/;
 
-/** The Kubernetes versions to build: the flag's, else K8S_VERSION, else the distribution's whole matrix. */
-export function selectK8sVersions(resolved: ResolvedConfig, requested: readonly string[]): { versions: string[]; warnings: Problem[] } {
-  const { config } = resolved;
-  const matrix = versionsFor(config.K8S_DISTRIBUTION, config.FIPS_ENABLED);
+/**
+ * The Kubernetes versions to build: the flag's, else K8S_VERSION, else the distribution's whole
+ * matrix. A version outside the matrix is refused by the same rule as K8S_VERSION (k8sVersionProblem).
+ */
+export function selectK8sVersions(resolved: ResolvedConfig, requested: readonly string[]): string[] {
+  const { config, matrix } = resolved;
+  const known = versionsFor(config.K8S_DISTRIBUTION, config.FIPS_ENABLED, matrix);
   const wanted = requested.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
-  const warnings: Problem[] = [];
   if (wanted.length === 0) {
-    const versions = config.K8S_VERSION !== "" ? [config.K8S_VERSION] : [...matrix];
+    const versions = config.K8S_VERSION !== "" ? [config.K8S_VERSION] : [...known];
     if (versions.length === 0) {
-      throw new ConfigError(`no Kubernetes versions are known for ${config.K8S_DISTRIBUTION}${config.FIPS_ENABLED ? " with FIPS" : ""}`, [], "name one with --k8s-version");
+      throw new ConfigError(`no Kubernetes versions are known for ${config.K8S_DISTRIBUTION}${config.FIPS_ENABLED ? " with FIPS" : ""}`, [], `add some to ${MATRIX_FILE_NAME}`);
     }
-    return { versions, warnings };
+    return versions;
   }
   const problems: Problem[] = [];
   for (const v of wanted) {
     if (!VERSION_SHAPE.test(v)) problems.push({ where: "--k8s-version", severity: "error", message: `"${v}" is not a Kubernetes version like 1.27.2` });
-    else if (!matrix.includes(v)) {
-      warnings.push({ where: "--k8s-version", severity: "warning", message: `${v} is not in the ${config.FIPS_ENABLED ? "FIPS " : ""}${config.K8S_DISTRIBUTION} matrix (canvos versions); the build may not find its packages` });
+    else {
+      const problem = k8sVersionProblem(v, config.K8S_DISTRIBUTION, config.FIPS_ENABLED, matrix);
+      if (problem !== undefined) problems.push({ where: "--k8s-version", severity: "error", message: problem });
     }
   }
-  if (problems.length > 0) throw new ConfigError("invalid --k8s-version", problems);
-  return { versions: [...new Set(wanted)], warnings };
+  if (problems.length > 0) throw new ConfigError(problems.length === 1 ? "invalid --k8s-version" : `${problems.length} invalid --k8s-version values`, problems);
+  return [...new Set(wanted)];
 }
 
 export function createPlan(request: PlanRequest): BuildPlan {
@@ -95,12 +99,12 @@ export function createPlan(request: PlanRequest): BuildPlan {
   const { config } = resolved;
   const target = TARGET_OF[command];
   const providers = BUILDS_PROVIDERS[command];
-  const selection = providers ? selectK8sVersions(resolved, request.k8sVersions) : { versions: [], warnings: [] };
+  const versions = providers ? selectK8sVersions(resolved, request.k8sVersions) : [];
   // The whole selection goes to one Earthly run as one arg: the Earthfile builds it as a parallel matrix.
-  const additions: Record<string, string> = { ...request.pathArgs, ...(providers ? { [K8S_VERSIONS_ARG]: selection.versions.join(",") } : {}) };
+  const additions: Record<string, string> = { ...request.pathArgs, ...(providers ? { [K8S_VERSIONS_ARG]: versions.join(",") } : {}) };
   const args = buildArgs(resolved, additions);
   const flags = globalFlags({ push: request.push, noCache: request.noCache, extra: request.earthlyFlags });
-  const images: PlannedImage[] = selection.versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));
+  const images: PlannedImage[] = versions.map((v) => ({ ref: providerImageRef(config, v), target: "+provider-image", kind: "provider", push: request.push }));
   // +iso reaches the installer image through BUILD, so Earthly outputs it whenever the ISO is built.
   if (BUILDS_ISO[command]) images.push({ ref: installerImageRef(config), target: "+iso-image", kind: "installer", push: false });
   if (command === "base") images.push({ ref: baseImageRef(config), target: "+base-image", kind: "base", push: false });
@@ -112,13 +116,13 @@ export function createPlan(request: PlanRequest): BuildPlan {
     buildArgs: args,
     secretKeys: resolved.secretKeys,
     flags,
-    k8sVersions: selection.versions,
+    k8sVersions: versions,
     images,
     artifacts,
     profile: profileFields(config),
     push: request.push,
     registry: config.IMAGE_REGISTRY,
-    warnings: [...resolved.warnings, ...selection.warnings],
+    warnings: [...resolved.warnings],
     processes: [],
   };
 }

@@ -13,8 +13,12 @@ export function renderValidation(v: Validation, out: NodeJS.WritableStream, err:
     const nameWidth = Math.max(...v.parameters.map((p) => p.name.length));
     const valueWidth = Math.min(60, Math.max(...v.parameters.map((p) => display(p.value).length)));
     out.write(style.bold("Parameters") + (v.argFile ? style.dim(`  (arg file: ${printable(v.argFile)})`) : "") + "\n");
+    const fromWidth = Math.max(...v.parameters.map((p) => printable(p.from).length));
     for (const p of v.parameters) {
-      out.write(`  ${printable(p.name).padEnd(nameWidth)}  ${display(p.value).padEnd(valueWidth)}  ${style.dim(printable(p.from))}\n`);
+      // A wrong value is shown as it was given, marked, with what is wrong (the problem list above has its place).
+      const mark = p.invalid ? `  ${style.red("invalid:")} ${printable(p.problem ?? "")}` : "";
+      const from = p.invalid ? printable(p.from).padEnd(fromWidth) : printable(p.from);
+      out.write(`  ${printable(p.name).padEnd(nameWidth)}  ${display(p.value).padEnd(valueWidth)}  ${style.dim(from)}${mark}\n`);
     }
   }
   if (v.files.length > 0) {

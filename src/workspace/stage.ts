@@ -7,6 +7,7 @@ import { isAbsolute, join, relative, resolve as resolvePath, sep } from "node:pa
 import type { Config } from "../config/types.js";
 import { ConfigError, EnvironmentError, type Problem } from "../errors.js";
 import { fsReason } from "./fs-errors.js";
+import { isMissingClusterConfig } from "../config/files.js";
 
 /** Not under .canvos/ or build/: .earthlyignore keeps both out of Earthly's context. */
 export const STAGE_DIR = ".canvos-stage";
@@ -57,10 +58,10 @@ function insideContext(cwd: string, file: string): boolean {
  * Decides, without copying, what Earthly gets for each path parameter, so the dry run shows it.
  * A missing file is a ConfigError: the build was asked to use it.
  *
- * CLUSTERCONFIG: `canvos validate` only warns when it is missing (the reference's Earthfile COPYs
- * it --if-exists, so an ISO without a cluster definition still builds). A build that builds the
- * ISO with CLUSTERCONFIG set was asked to embed it, so here it is an error, not a silently
- * different ISO. Commands that make no ISO never read it: it passes through unchanged.
+ * CLUSTERCONFIG that names a missing file: the ISO is built without a cluster definition, as the
+ * reference builds it, and Earthly gets CLUSTERCONFIG="" so the plan shows what really runs;
+ * checkFiles says so in a warning, for validate and the build alike. Commands that make no ISO
+ * never read it: it passes through unchanged.
  */
 export function planStaging(config: Config, cwd: string, buildsIso: boolean): Staging {
   const staging: Staging = { args: {}, files: [] };
@@ -74,6 +75,10 @@ export function planStaging(config: Config, cwd: string, buildsIso: boolean): St
     try {
       isFile = statSync(from).isFile();
     } catch (error) {
+      if (parameter === CLUSTER_CONFIG && isMissingClusterConfig(error)) {
+        staging.args[parameter.name] = "";
+        continue;
+      }
       problems.push({ where: parameter.name, severity: "error", message: `${value}: ${fsReason(error)}; the build needs this file` });
       continue;
     }

@@ -52,10 +52,15 @@ describe("createPlan", () => {
     expect(plan.images.map((i) => i.ref)).toEqual(["ttl.sh/ubuntu:k3s-1.27.2-v4.3.2-demo", "ttl.sh/ubuntu:k3s-1.28.2-v4.3.2-demo", "ttl.sh/ubuntu:k3s-1.29.2-v4.3.2-demo"]);
   });
 
-  it("rejects a malformed version and warns about one outside the matrix", async () => {
+  it("rejects a malformed version and, as for K8S_VERSION, one outside the matrix", async () => {
     await expect(async () => createPlan(await request({ command: "provider", k8sVersions: ["latest"] }))).rejects.toBeInstanceOf(ConfigError);
-    const plan = createPlan(await request({ command: "provider", k8sVersions: ["1.99.0"] }));
-    expect(plan.warnings.map((w) => w.message).join()).toContain("1.99.0 is not in the k3s matrix");
+    const outside = await request({ command: "provider", k8sVersions: ["1.99.0"] });
+    expect(() => createPlan(outside)).toThrow(ConfigError);
+    try {
+      createPlan(outside);
+    } catch (error) {
+      expect((error as ConfigError).problems[0]?.message).toMatch(/^"1\.99\.0" is not in the k3s matrix: .*; to build it, add it to k8s_version\.json as \{"standard": \{"k3s": \[\.\.\., "1\.99\.0"\]\}\}$/);
+    }
   });
 
   it("lists images and artifacts per command", async () => {

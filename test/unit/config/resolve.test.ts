@@ -180,7 +180,7 @@ describe("cross-field rules (facts.md, Parameter rules)", () => {
     ["rhel needs BASE_IMAGE", "OS_DISTRIBUTION=rhel\nOS_VERSION=8", "OS_DISTRIBUTION: rhel has no public Kairos base image"],
     ["sles needs BASE_IMAGE", "OS_DISTRIBUTION=sles\nOS_VERSION=5.4", "OS_DISTRIBUTION: sles has no public Kairos base image"],
     ["arm64 needs BASE_IMAGE", "ARCH=arm64", "ARCH: arm64 builds need BASE_IMAGE"],
-    ["k3s has no FIPS", "FIPS_ENABLED=true\nBASE_IMAGE=example.com/fips:1", "FIPS_ENABLED: k3s has no FIPS build"],
+    ["k3s has no FIPS", "FIPS_ENABLED=true\nBASE_IMAGE=example.com/fips:1", "K8S_DISTRIBUTION: k3s has no FIPS build"],
     ["FIPS needs a base image", "FIPS_ENABLED=true\nK8S_DISTRIBUTION=rke2", "FIPS_ENABLED: FIPS builds need a FIPS base image"],
     ["kubeadm-fips needs FIPS", "K8S_DISTRIBUTION=kubeadm-fips", "K8S_DISTRIBUTION: kubeadm-fips is built only with FIPS_ENABLED=true"],
     ["OS_VERSION fits ubuntu", "OS_VERSION=15.5", 'OS_VERSION: "15.5" is not a version of ubuntu'],
@@ -192,7 +192,8 @@ describe("cross-field rules (facts.md, Parameter rules)", () => {
     ["registry is a host", "IMAGE_REGISTRY=-bad-", "does not start with a registry host"],
     ["ISO_NAME without .iso", "ISO_NAME=edge.iso", "give the name without .iso"],
     ["ISO_NAME no path", "ISO_NAME=../edge", "is not a plain file name"],
-    ["proxy is a URL", "HTTP_PROXY=proxy:3128x", "HTTP_PROXY: not a proxy URL like http://user:password@proxy.example.com:3128: it must start with http:// or https://"],
+    ["proxy is a URL", "HTTP_PROXY=proxy:3128x", "HTTP_PROXY: not a proxy URL like http://user:password@proxy.example.com:3128: its port is not a number"],
+    ["proxy is http or https", "HTTP_PROXY=socks5://proxy:1080", "HTTP_PROXY: not a proxy URL like http://user:password@proxy.example.com:3128: it must start with http:// or https://"],
     ["base image reference", "BASE_IMAGE=Ubuntu:22", 'BASE_IMAGE: "Ubuntu:22" is not a valid image reference'],
     ["pins are versions", "PE_VERSION=latest", 'PE_VERSION: "latest" is not a version'],
   ];
