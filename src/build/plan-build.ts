@@ -49,6 +49,8 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
   const request: ResolveOptions = { ...options.request, builds: { providers: BUILDS_PROVIDERS[options.command], iso: BUILDS_ISO[options.command] } };
   const resolved = await loadWorkspaceConfig(request);
   checkPassThrough(options.earthlyFlags);
+  // --k8s-version is part of the configuration: refused now, before Docker or Earthly is asked anything.
+  if (BUILDS_PROVIDERS[options.command]) selectK8sVersions(resolved, options.k8sVersions);
   // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.
   const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command]);
   // The same file checks as `canvos validate`, now rather than forty minutes in: an ISO carrying

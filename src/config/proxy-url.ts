@@ -54,5 +54,7 @@ export function proxyUrlProblem(value: string): string | undefined {
  * tool in it reads the same way.
  */
 export function withProxyScheme(value: string): string {
-  return value === "" || /^\s/.test(value) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : `http://${value}`;
+  // Only a bare host[:port]: anything that starts like a scheme (`http:bob:pw@host`, `ftp://`,
+  // `bob:pw@host`) is left for parseProxyUrl to refuse, never guessed into a URL.
+  return value === "" || /^\s/.test(value) || /^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)/.test(value) ? value : `http://${value}`;
 }

@@ -74,6 +74,10 @@ describe("one rule for K8S_VERSION and --k8s-version", () => {
     expect(flag.exitCode).toBe(2);
     expect(flag.stderr).toMatch(/^--k8s-version: error: "1\.30\.1" is not in the k3s matrix: /m);
     expect(flag.stderr).toContain(advice);
+    // A real build says it before looking for Earthly or Docker (none is on this PATH: that would be exit 3).
+    const real = await canvos(["provider", "--k8s-version", "1.30.1"], { cwd, env: { PATH: "/nonexistent" } });
+    expect(real.exitCode, String(real.stderr)).toBe(2);
+    expect(real.stderr).toContain(advice);
     writeFileSync(join(cwd, ".arg"), REFERENCE_ARG + "K8S_VERSION=1.30.1\n");
     const arg = await canvos(["provider", "--dry-run"], { cwd });
     expect(arg.exitCode).toBe(2);

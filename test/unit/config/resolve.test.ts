@@ -242,3 +242,16 @@ describe("maskValue", () => {
     expect(maskValue("ARCH", "amd64")).toBe("amd64");
   });
 });
+
+describe("proxy URLs without a scheme", () => {
+  it("a bare host[:port] is http://, from the file and the environment alike; anything scheme-like is left to be refused", async () => {
+    const { withProxyScheme } = await import("../../../src/config/proxy-url.js");
+    expect(withProxyScheme("proxy.example.com:3128")).toBe("http://proxy.example.com:3128");
+    expect(withProxyScheme("[::1]:3128")).toBe("http://[::1]:3128");
+    for (const kept of ["", "http://p:1", "http:bob:pw@p:1", "bob:pw@p:1", "ftp://p", " p:1"]) expect(withProxyScheme(kept)).toBe(kept);
+    writeFileSync(join(dir, ".arg"), "HTTPS_PROXY=proxy.example.com:3128\n");
+    const { config } = await loadConfig(options([], { env: { HTTP_PROXY: "proxy2:8080" } }));
+    expect(config.HTTPS_PROXY).toBe("http://proxy.example.com:3128");
+    expect(config.HTTP_PROXY).toBe("http://proxy2:8080");
+  });
+});
