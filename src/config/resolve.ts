@@ -60,15 +60,16 @@ export async function loadConfig(options: ResolveOptions, extras: ResolveExtras 
 
 export async function resolveConfig(options: ResolveOptions, extras: ResolveExtras = {}): Promise<Resolution> {
   const problems: Problem[] = [...(options.commandLineProblems ?? []), ...(extras.matrix?.problems ?? [])];
+  const warnings: Problem[] = [];
+  const { cwd } = options;
+  const declared = extras.earthfile?.declared;
+  const extraNames = new Set([...(declared ?? [])].filter((name) => parameterSpec(name) === undefined && !ALIASES.has(name)));
+  // What is wrong with each parameter, for validate's table beside the problems themselves.
   const invalid = new Map<string, string[]>();
   const mark = (key: string, message: string): void => {
     if (parameterSpec(key) === undefined && !extraNames.has(key)) return;
     invalid.set(key, [...(invalid.get(key) ?? []), message]);
   };
-  const warnings: Problem[] = [];
-  const { cwd } = options;
-  const declared = extras.earthfile?.declared;
-  const extraNames = new Set([...(declared ?? [])].filter((name) => parameterSpec(name) === undefined && !ALIASES.has(name)));
   warnings.push(...(extras.earthfile?.problems ?? []).map((p) => ({ ...p, severity: "warning" as const })));
 
   const slots = new Map<string, Slot>();
