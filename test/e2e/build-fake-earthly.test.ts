@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { workspace } from "../support/cli.js";
-import { FAKE_BIN_DIR, writeArg } from "../support/fake-earthly.js";
+import { earthlyHold, FAKE_BIN_DIR, writeArg } from "../support/fake-earthly.js";
 
 const earthly = (args: string[], cwd: string, env: Record<string, string> = {}) =>
   execa(join(FAKE_BIN_DIR, "earthly"), args, { cwd, reject: false, env: { PATH: process.env["PATH"] ?? "", ...env }, extendEnv: false });
@@ -48,8 +48,9 @@ describe("stand-in earthly", () => {
 
   it("exits 2 after SIGINT with its notice on stdout", async () => {
     const cwd = workspace();
-    const run = earthly(["+iso"], cwd, { FAKE_EARTHLY_SLEEP: "10000" });
-    await new Promise((r) => setTimeout(r, 700));
+    const hold = earthlyHold();
+    const run = earthly(["+iso"], cwd, hold.env);
+    await hold.reached();
     run.kill("SIGINT");
     const r = await run;
     expect(r.exitCode).toBe(2);

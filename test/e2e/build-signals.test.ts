@@ -5,16 +5,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
-import { isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
-import { wrapStandIn } from "../robustness/support.js";
-
-async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { earthlyHold, isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { waitFor } from "../support/wait.js";
 
 function pids(file: string): number[] {
   return readFileSync(file, "utf8").trim().split("\n").map(Number);
@@ -23,7 +15,8 @@ function pids(file: string): number[] {
 function setup() {
   const cwd = workspace();
   writeArg(cwd, "CUSTOM_TAG=demo\n");
-  const pidfile = join(cwd, "..", `${cwd.split("/").pop()}-pids`);
+  // Beside the workspace (canvos must not find it there), removed with it when the test ends.
+  const pidfile = join(workspace("canvos-pids-"), "pids");
   return { cwd, pidfile };
 }
 
@@ -33,11 +26,12 @@ describe("signals", () => {
     ["SIGTERM", 143, "terminated"],
   ] as const)("%s goes to Earthly, canvos waits for its clean-up and exits %i, nothing survives", async (signal, code, word) => {
     const { cwd, pidfile } = setup();
+    const hold = earthlyHold();
     const run = canvos(["build-all", "--k8s-version", "1.27.2"], {
       cwd,
-      env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_GRANDCHILD: "1", FAKE_EARTHLY_CLEANUP_MS: "300" },
+      env: { PATH: pathWithFake(), ...hold.env, FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_GRANDCHILD: "1", FAKE_EARTHLY_CLEANUP_MS: "300" },
     });
-    await waitFor(() => existsSync(pidfile) && pids(pidfile).length === 2);
+    await hold.reached();
     run.kill(signal);
     const r = await run;
     expect(r.exitCode).toBe(code);
@@ -54,16 +48,17 @@ describe("signals", () => {
 
   it("kills Earthly when its clean-up does not finish in time", async () => {
     const { cwd, pidfile } = setup();
-    const started = Date.now();
+    const hold = earthlyHold();
     const run = canvos(["iso"], {
       cwd,
-      env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_HANG_ON_SIGNAL: "1", CANVOS_STOP_TIMEOUT_MS: "1000" },
+      env: { PATH: pathWithFake(), ...hold.env, FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_HANG_ON_SIGNAL: "1", CANVOS_STOP_TIMEOUT_MS: "1000" },
     });
-    await waitFor(() => existsSync(pidfile));
+    await hold.reached();
+    const signalled = Date.now();
     run.kill("SIGINT");
     const r = await run;
     expect(r.exitCode).toBe(130);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - signalled).toBeLessThan(15_000);
     for (const pid of pids(pidfile)) expect(isAlive(pid)).toBe(false);
   });
 });
@@ -73,12 +68,9 @@ describe("one run per workspace", () => {
     const { cwd } = setup();
     // The first run's Earthly holds until the second run is over: a fixed sleep raced the second
     // run's start-up under load (the first finished, freed the lock and wrote build/ meanwhile).
-    const side = workspace("canvos-gate-");
-    const started = join(side, "started");
-    const go = join(side, "go");
-    const bin = wrapStandIn(side, { before: `: > '${started}'; while [ ! -e '${go}' ]; do sleep 0.05; done` });
-    const first = canvos(["iso"], { cwd, env: { PATH: pathWithFake(), CANVOS_EARTHLY_BIN: bin } });
-    await waitFor(() => existsSync(started), 20_000);
+    const hold = earthlyHold();
+    const first = canvos(["iso"], { cwd, env: { PATH: pathWithFake(), ...hold.env } });
+    await hold.reached();
     const before = readdirSync(join(cwd, "build"), { recursive: true }).sort();
     const beforeMtime = statSync(join(cwd, "build")).mtimeMs;
     const second = await canvos(["build-all"], { cwd, env: { PATH: pathWithFake() } });
@@ -86,7 +78,7 @@ describe("one run per workspace", () => {
     expect(second.stderr).toMatch(/canvos: another canvos run is using this workspace: `canvos iso` \(pid \d+\), started /);
     expect(readdirSync(join(cwd, "build"), { recursive: true }).sort()).toEqual(before);
     expect(statSync(join(cwd, "build")).mtimeMs).toBe(beforeMtime);
-    writeFileSync(go, "");
+    hold.release();
     const r = await first;
     expect(r.exitCode).toBe(0);
     expect(readdirSync(join(cwd, "build/logs"))).toHaveLength(1);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
-import { pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { earthlyHold, pathWithFake, writeArg } from "../support/fake-earthly.js";
 
 const ARG = "IMAGE_REGISTRY=ttl.sh\nCUSTOM_TAG=demo\n";
 const IMAGE = "gcr.io/spectro-images-public/earthly/earthly:v0.8.5";
@@ -42,14 +42,6 @@ function setup(options: { dockerConfig?: boolean } = {}) {
   const calls = (): Call[] => (existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l) as Call) : []);
   const earthlyRun = (): Call | undefined => calls().find((c) => c.argv[0] === "run" && c.argv.includes(IMAGE) && !c.argv.includes("--version"));
   return { cwd, home, log, env, calls, earthlyRun };
-}
-
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function everything(cwd: string, r: { stdout: string; stderr: string }, calls: Call[]): string {
@@ -123,15 +115,16 @@ describe("--runner docker", () => {
   });
 
   it("Ctrl-C stops the container by name (docker kill --signal=INT), exit 130", async () => {
-    const { cwd, log, env, calls, earthlyRun } = setup();
-    const run = canvos(["iso", "--runner", "docker"], { cwd, env: env({ FAKE_EARTHLY_SLEEP: "20000" }) });
+    const { cwd, env, calls, earthlyRun } = setup();
+    const hold = earthlyHold();
+    const run = canvos(["iso", "--runner", "docker"], { cwd, env: env(hold.env) });
     const nameOf = (): string => {
       const argv = earthlyRun()?.argv ?? [];
       return argv[argv.indexOf("--name") + 1] ?? "";
     };
-    // The stand-in docker writes <name>.pid once the "container" runs.
-    await waitFor(() => nameOf() !== "" && existsSync(join(log, "..", `${nameOf()}.pid`)));
-    await new Promise((r) => setTimeout(r, 500));
+    // The "container" (the stand-in Earthly the stand-in docker runs) waits in its hold, so it is
+    // running, with its signal handlers, when Ctrl-C comes.
+    await hold.reached();
     run.kill("SIGINT");
     const r = await run;
     expect(r.exitCode).toBe(130);
@@ -139,14 +132,11 @@ describe("--runner docker", () => {
   }, 60_000);
 
   it("Ctrl-C in proxy mode also removes the BuildKit helper", async () => {
-    const { cwd, log, env, calls, earthlyRun } = setup();
+    const { cwd, env, calls } = setup();
     writeFileSync(join(cwd, ".arg"), `${ARG}HTTP_PROXY=http://proxy.example.com:3128\n`);
-    const run = canvos(["iso", "--runner", "docker"], { cwd, env: env({ FAKE_EARTHLY_SLEEP: "20000" }) });
-    await waitFor(() => {
-      const argv = earthlyRun()?.argv ?? [];
-      return argv.length > 0 && existsSync(join(log, "..", `${argv[argv.indexOf("--name") + 1]}.pid`));
-    });
-    await new Promise((r) => setTimeout(r, 500));
+    const hold = earthlyHold();
+    const run = canvos(["iso", "--runner", "docker"], { cwd, env: env(hold.env) });
+    await hold.reached();
     run.kill("SIGINT");
     const r = await run;
     expect(r.exitCode).toBe(130);

@@ -2,13 +2,15 @@
 // `earthly --version` hangs (it runs alongside the build), while Earthly streams, and while canvos
 // verifies a large ISO. Whatever the moment: exit 130/143, Earthly got the signal if it was running, no
 // process of the run is left, the workspace lock is free for the next run, the log is on disk and
-// nobody holds it open. Random moments are drawn by fast-check, so a failure prints its seed.
+// nobody holds it open. Random moments are drawn by fast-check, so a failure prints its seed; each
+// is a delay inside a phase the run is held in (a handshake, see interrupt()), never a guess at
+// how long a phase lasts on this machine.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
-import { pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { earthlyHold, pathWithFake, writeArg } from "../support/fake-earthly.js";
 import { holdersOf, newMarker, processesWithMarker, waitFor, wrapStandIn } from "./support.js";
 
 type Phase = "before-earthly" | "streaming" | "verifying";
@@ -16,9 +18,9 @@ type Signal = "SIGINT" | "SIGTERM";
 
 const CODE: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
 const WORD: Record<Signal, string> = { SIGINT: "interrupt", SIGTERM: "terminated" };
-// Sparse padding after a real ISO: checking 4 GiB of it (one pass since the ISO checks) takes
-// canvos seconds, long enough to land a signal in.
+// Sparse padding after a real ISO: instant to write, seconds to hash (one pass since the ISO checks).
 const ISO_BYTES = String(4 * 1024 ** 3);
+const ISO = "build/palette-edge-installer.iso";
 
 interface Outcome {
   exitCode: number | undefined;
@@ -31,15 +33,48 @@ interface Outcome {
 /** Ctrl-C must stop a run promptly: Earthly's clean-up (150 ms here) plus a generous margin. */
 const STOP_BOUND_MS = 15_000;
 
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function processState(pid: number): string | undefined {
+  try {
+    return /^State:\s+(\w)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops canvos (SIGSTOP) at a moment it holds `file` open, seen in /proc while it stands still:
+ * a signal sent now is delivered inside that read when SIGCONT lets it go on. A moment between
+ * two opens is let go and tried again. The moment is seen, not assumed: were the ISO read before
+ * (a far faster disk than a sparse 4 GiB allows for), this says so instead of signalling a
+ * process that has gone.
+ */
+async function freezeReading(pid: number, file: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (["Z", undefined].includes(processState(pid))) throw new Error(`canvos ended before it was stopped while reading ${file}: make the ISO larger`);
+    process.kill(pid, "SIGSTOP");
+    await waitFor(() => ["T", "Z", undefined].includes(processState(pid)), 5_000, "canvos to stop");
+    if (holdersOf(file).includes(pid)) return;
+    process.kill(pid, "SIGCONT");
+    if (Date.now() > end) throw new Error(`canvos never held ${file} open in ${ms} ms`);
+    await pause(5);
+  }
+}
+
 async function interrupt(phase: Phase, signal: Signal, command: "iso" | "build-all", delayMs: number, extraEnv: Record<string, string> = {}): Promise<{ cwd: string; marker: string; r: Outcome }> {
   const cwd = workspace("canvos-sig-");
   writeArg(cwd, "CUSTOM_TAG=demo\n");
-  const started = join(cwd, "..", `${cwd.split("/").pop()}-version-started`);
-  const pidfile = join(cwd, "..", `${cwd.split("/").pop()}-pids`);
-  // `earthly --version` marks that it runs, then waits: the signal finds it and the build running
-  // side by side (phase "before-earthly": before canvos has Earthly's version).
-  // Its own folder: in the shared tmpdir, parallel tests overwrote each other's wrapper.
-  const bin = wrapStandIn(workspace("canvos-sig-side-"), phase === "before-earthly" ? { versionBefore: `: > '${started}'; sleep 30` } : {});
+  // Beside the workspace, not in it, and removed with it when the test ends.
+  const side = workspace("canvos-sig-side-");
+  const versionHeld = join(side, "version-held");
+  const pidfile = join(side, "pids");
+  // `earthly --version` marks that it runs, then waits while the mark is there (for good: canvos
+  // has to end it): the signal finds it and the build running side by side (phase
+  // "before-earthly": before canvos has Earthly's version).
+  const bin = wrapStandIn(side, phase === "before-earthly" ? { versionBefore: `: > '${versionHeld}'; while [ -e '${versionHeld}' ]; do sleep 0.05; done` } : {});
+  const hold = earthlyHold();
   const marker = newMarker();
   const env: Record<string, string | undefined> = {
     PATH: pathWithFake(),
@@ -50,25 +85,27 @@ async function interrupt(phase: Phase, signal: Signal, command: "iso" | "build-a
     FAKE_EARTHLY_CLEANUP_MS: "150",
     CANVOS_STOP_TIMEOUT_MS: "5000",
   };
-  if (phase === "streaming") Object.assign(env, { FAKE_EARTHLY_LOG_LINES: "3000", FAKE_EARTHLY_SLEEP: "20000" });
-  // Sparse: instant to write, seconds to hash, so the signal always lands while canvos verifies
-  // (96 MiB of real bytes hashed faster than the longest delay drawn on a fast machine).
+  // Streaming: Earthly prints its lines and then waits in its hold until the signal comes.
+  if (phase === "streaming") Object.assign(env, { FAKE_EARTHLY_LOG_LINES: "3000" }, hold.env);
   if (phase === "verifying") Object.assign(env, { FAKE_EARTHLY_ISO_SPARSE_BYTES: ISO_BYTES });
   Object.assign(env, extraEnv);
   const args = command === "iso" ? ["iso"] : ["build-all", "--k8s-version", "1.27.2"];
   const run = canvos(args, { cwd, env });
+  const pid = run.pid ?? 0;
 
   let stderr = "";
   run.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  if (phase === "before-earthly") await waitFor(() => existsSync(started), 20_000, "earthly --version to start");
+  if (phase === "before-earthly") await waitFor(() => existsSync(versionHeld), 20_000, "earthly --version to start");
   if (phase === "streaming") await waitFor(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim().split("\n").length === 2, 20_000, "the stand-in to stream");
-  if (phase === "verifying") await waitFor(() => stderr.includes("checking the outputs"), 90_000, "verification to start");
-  await new Promise((r) => setTimeout(r, delayMs));
+  if (phase === "verifying") await waitFor(() => stderr.includes("checking the outputs") && holdersOf(join(cwd, ISO)).includes(pid), 90_000, "canvos to read the ISO");
+  await pause(delayMs);
+  if (phase === "verifying") await freezeReading(pid, join(cwd, ISO));
   // process.kill, not run.kill: execa's kill would follow SIGTERM with SIGKILL after 5 s itself.
+  process.kill(pid, signal);
   const signalledAt = Date.now();
-  process.kill(run.pid ?? 0, signal);
+  if (phase === "verifying") process.kill(pid, "SIGCONT");
   const result = await run;
   return { cwd, marker, r: { exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout), stderr: String(result.stderr), stopMs: Date.now() - signalledAt } };
 }

@@ -6,6 +6,8 @@ import { chmodSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fro
 import { join } from "node:path";
 import { FAKE_BIN_DIR } from "../support/fake-earthly.js";
 
+export { waitFor } from "../support/wait.js";
+
 export const STAND_IN = join(FAKE_BIN_DIR, "earthly");
 
 /**
@@ -79,14 +81,6 @@ export function holdersOf(path: string): number[] {
     }
   }
   return pids;
-}
-
-export async function waitFor(check: () => boolean, ms = 15_000, what = "a condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Whether `unshare -m` + mount work here (root with CAP_SYS_ADMIN, as on CI's fresh machine). */

@@ -1,7 +1,8 @@
 // Helpers for tests that drive the stand-in Earthly (test/bin/earthly).
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./cli.js";
+import { ROOT, workspace } from "./cli.js";
+import { waitFor } from "./wait.js";
 
 export const FAKE_BIN_DIR = join(ROOT, "test", "bin");
 
@@ -35,4 +36,23 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+export interface EarthlyHold {
+  /** What the stand-in needs to stop there: FAKE_EARTHLY_HOLD. */
+  env: { FAKE_EARTHLY_HOLD: string };
+  /** Resolves once the stand-in waits in its Build phase: Earthly runs, its handlers are in place. */
+  reached: (ms?: number) => Promise<void>;
+  /** Lets it go on to the end of its build. */
+  release: () => void;
+}
+
+/** A hold in the stand-in's Build phase, in a folder of its own (gone, and so released, when the test ends). */
+export function earthlyHold(): EarthlyHold {
+  const file = join(workspace("canvos-hold-"), "go");
+  return {
+    env: { FAKE_EARTHLY_HOLD: file },
+    reached: (ms = 30_000) => waitFor(() => existsSync(`${file}.waiting`), ms, "the stand-in Earthly to reach its hold"),
+    release: () => writeFileSync(file, ""),
+  };
 }
