@@ -3,6 +3,7 @@ import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readSecrets } from "../../src/earthly/secrets.js";
 import { ConfigError } from "../../src/errors.js";
+import { waitFor } from "../support/wait.js";
 
 function fakeTty(): { stdin: NodeJS.ReadStream; stderr: NodeJS.WriteStream; written: () => string } {
   const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin }) as unknown as NodeJS.ReadStream;
@@ -15,7 +16,9 @@ describe("secrets", () => {
   it("take the environment first, ask on a terminal without echoing what is typed", async () => {
     const io = fakeTty();
     const pending = readSecrets(["FROM_ENV", "TYPED"], { FROM_ENV: "env-value" }, io);
-    setTimeout(() => (io.stdin as unknown as PassThrough).write("typed-value\n"), 50);
+    // Typed once the prompt is up, as a user types.
+    await waitFor(() => io.written().includes("TYPED (input hidden): "), 5_000, "the prompt");
+    (io.stdin as unknown as PassThrough).write("typed-value\n");
     expect(await pending).toEqual({ FROM_ENV: "env-value", TYPED: "typed-value" });
     expect(io.written()).toContain("TYPED (input hidden): ");
     expect(io.written()).not.toContain("typed-value");

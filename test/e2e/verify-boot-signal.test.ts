@@ -6,16 +6,18 @@ import { bootPrerequisites } from "../../src/boot/qemu.js";
 import { unbootableIso } from "../support/boot-iso.js";
 import { argWorkspace, canvos, workspace } from "../support/cli.js";
 import { requireService } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
 
 const ready = requireService("QEMU with OVMF", bootPrerequisites("amd64", process.env).missing.length === 0, "apt-get install qemu-system-x86 ovmf (see .ci/run)");
 
-/** Pids of the processes whose command line names `needle` (the test's own ISO path). */
-function processesNaming(needle: string): number[] {
+/** Pids of the processes whose command line names `needle` (the test's own ISO path), and starts with `program`. */
+function processesNaming(needle: string, program = ""): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(needle)) pids.push(Number(entry));
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes(needle) && cmdline.startsWith(program)) pids.push(Number(entry));
     } catch {
       // Gone between the listing and the read.
     }
@@ -23,19 +25,13 @@ function processesNaming(needle: string): number[] {
   return pids;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 describe.skipIf(!ready)("canvos verify --boot and a signal", () => {
   it("Ctrl-C during the boot ends QEMU promptly: exit 130, no qemu left", async () => {
     const cwd = argWorkspace();
     const iso = unbootableIso(workspace("canvos-boot-"));
     const run = canvos(["verify", iso, "--boot", "--boot-timeout", "300"], { cwd });
-    let qemu: number[] = [];
-    for (let waited = 0; waited < 30_000 && qemu.length === 0; waited += 100) {
-      await sleep(100);
-      qemu = processesNaming(iso).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("qemu-system"));
-    }
-    expect(qemu.length, "QEMU never started").toBeGreaterThan(0);
+    // The moment under test: QEMU runs (seen in /proc), and an unbootable ISO keeps it running.
+    await waitFor(() => processesNaming(iso, "qemu-system").length > 0, 30_000, "QEMU to start");
     const signalled = Date.now();
     run.kill("SIGINT");
     const r = await run;

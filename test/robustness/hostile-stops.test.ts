@@ -100,9 +100,13 @@ describe("Ctrl-C at the hidden secret prompt", () => {
   it("is an interruption (exit 130), not a missing value (exit 2)", async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin }) as unknown as NodeJS.ReadStream;
     const stderr = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.WriteStream;
+    let shown = "";
+    stderr.on("data", (chunk: Buffer) => (shown += chunk.toString()));
     const io: SecretIo = { stdin, stderr };
     const asked = readSecrets(["MY_TOKEN"], {}, io);
-    setTimeout(() => (stdin as unknown as PassThrough).write("\u0003"), 50);
+    // Ctrl-C once the prompt is up, as a user presses it.
+    await waitFor(() => shown.includes("MY_TOKEN (input hidden): "), 5_000, "the prompt");
+    (stdin as unknown as PassThrough).write("\u0003");
     const error = await asked.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as InterruptedError).exitCode).toBe(130);

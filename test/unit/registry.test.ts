@@ -184,8 +184,8 @@ describe("imageExists", () => {
 
   it("an unreachable registry is an EnvironmentError naming it", async () => {
     const { host } = await serve(() => ({ status: 200 }));
-    servers.splice(0).forEach((s) => s.close());
-    await new Promise((r) => setTimeout(r, 50));
+    // Closed for good (the callback), so nothing answers at that port any more.
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve).closeAllConnections())));
     await expect(imageExists(`${host}/a/b:1`, { env: {} })).rejects.toThrow(/cannot reach the registry 127\.0\.0\.1/);
   });
 });

@@ -1,13 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../src/errors.js";
 import { acquireLock, LOCK_FILE } from "../../src/workspace/lock.js";
 import { keepLogs, LogFile, logPathFor, pruneLogs } from "../../src/workspace/log-file.js";
+import { workspace } from "../support/cli.js";
+import { waitFor } from "../support/wait.js";
 
-const dir = () => mkdtempSync(join(tmpdir(), "canvos-wsunit-"));
+const dir = () => workspace("canvos-wsunit-");
 
 describe("workspace lock", () => {
   it("lets one run in and refuses a second while the first holds it", () => {
@@ -38,6 +40,7 @@ describe("workspace lock", () => {
       import { existsSync, appendFileSync } from "node:fs";
       const { acquireLock } = await import(${JSON.stringify(lockModule)});
       const [cwd, go, record] = process.argv.slice(1);
+      appendFileSync(record, "ready " + process.pid + "\\n");
       while (!existsSync(go)) {}
       let lock;
       try { lock = acquireLock(cwd, "iso"); } catch (error) { appendFileSync(record, "refused " + error.constructor.name + "\\n"); process.exit(0); }
@@ -57,7 +60,8 @@ describe("workspace lock", () => {
       const racers = Array.from({ length: 6 }, () =>
         new Promise<number | null>((resolve) => spawn(process.execPath, ["--input-type=module", "-e", racer, cwd, go, record], { stdio: "inherit" }).on("exit", resolve)),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Go once every racer waits for it (each says so), not after a time they might need more of.
+      await waitFor(() => readFileSync(record, "utf8").split("\n").filter((e) => e.startsWith("ready ")).length === 6, 20_000, "the racers to start");
       writeFileSync(go, "");
       expect(await Promise.all(racers)).toEqual([0, 0, 0, 0, 0, 0]);
       const events = readFileSync(record, "utf8").trim().split("\n");
