@@ -66,7 +66,7 @@ describe("the ISO a build made, checked", () => {
   it("an arm64 build whose ISO holds the amd64 loader: exit 1", async () => {
     const cwd = setup();
     const bin = standInThen(
-      `node -e 'import(process.argv[1]).then((m) => { const d = require("node:fs").mkdtempSync("/tmp/t-"); m.assembleOverlay(".", { CLUSTERCONFIG: "spc.tgz" }, d); m.makeInstallerIso({ out: "${ISO}", tree: d, arch: "amd64" }); })' "${join(ROOT, "test/support/make-iso.mjs")}" && sha256sum ${ISO} | sed 's#build/##' > ${ISO}.sha256`,
+      `node -e 'import(process.argv[1]).then((m) => { const fs = require("node:fs"); const d = fs.mkdtempSync(require("node:path").join(require("node:os").tmpdir(), "t-")); m.assembleOverlay(".", { CLUSTERCONFIG: "spc.tgz" }, d); m.makeInstallerIso({ out: "${ISO}", tree: d, arch: "amd64" }); fs.rmSync(d, { recursive: true }); })' "${join(ROOT, "test/support/make-iso.mjs")}" && sha256sum ${ISO} | sed 's#build/##' > ${ISO}.sha256`,
     );
     // A tag of its own: the arm64 installer image the stand-in loads must not meet other tests' amd64 one.
     const r = await canvos(["iso", "--arch", "arm64", "--base-image", "example.com/arm-base:1", "--tag", `arm-${process.pid}`], { cwd, env: env({ CANVOS_EARTHLY_BIN: bin }) });

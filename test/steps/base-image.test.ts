@@ -13,6 +13,7 @@ import { readEarthfile } from "../../src/earthfile/reader.js";
 import { KAIROS_BOOTARGS, NEWER_KERNEL, kairosLikeImage } from "../support/debian.js";
 import { dockerAvailable, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
 import { buildFromDockerfile, replaySteps, shellOutIn } from "../support/earthfile-run.js";
+import { testRun } from "../support/temp.js";
 import { makePki, type TestPki } from "../support/tls.js";
 import { PROJECT_ROOT, buildDefinitionCopy } from "../support/workspace-copy.js";
 import { execa } from "execa";
@@ -177,7 +178,8 @@ describe.skipIf(!runDebian)("+base-image on a real Debian root filesystem", () =
   }, 1_800_000);
 
   it("UPDATE_KERNEL=true installs the newer kernel, and the initrd is rebuilt for it; DISABLE_SELINUX=false leaves the boot arguments", async () => {
-    const jetsonLike = `canvos-test/kairos-ubuntu:22.04-nvidia-jetson-agx-orin-${process.pid}`;
+    // The tag names a Jetson Orin base (what the Earthfile looks for), and this run.
+    const jetsonLike = `canvos-test/kairos-ubuntu:22.04-nvidia-jetson-agx-orin-${testRun()}-${process.pid}`;
     await execa("docker", ["tag", kairos, jetsonLike]);
     made.push(jetsonLike);
     const { image } = await buildBase({ BASE_IMAGE: jetsonLike, OS_DISTRIBUTION: "ubuntu", ARCH: "amd64", UPDATE_KERNEL: "true", DISABLE_SELINUX: "false" }, {});

@@ -127,7 +127,7 @@ export async function kairosLikeImage(): Promise<string> {
     try {
       writeFileSync(join(dir, "Dockerfile"), KAIROS_LIKE_DOCKERFILE);
       writeFileSync(join(dir, "bootargs.cfg"), KAIROS_BOOTARGS);
-      await dockerBuild(dir, tag);
+      await dockerBuild(dir, tag, {}, { cache: true });
       return tag;
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,14 +6,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 
+import { BUSYBOX_HOW, staticBusybox } from "./services.js";
+import { testImageLabelArgs, testRun } from "./temp.js";
+
 export { dockerAvailable, requireService } from "./services.js";
+export { BUSYBOX_HOW };
 
-/** Where Debian's busybox-static puts its binary (.ci/run installs it). */
-export const BUSYBOX = "/bin/busybox";
+/** The host's static busybox, the whole of makeBusyboxBase's images; undefined: tests that need it skip (services.ts). */
+export const BUSYBOX: string | undefined = staticBusybox();
 
-/** A tag no other test run uses, so parallel runs and leftovers never collide. */
+/** A tag no other test run uses, so parallel runs and leftovers never collide; the run's id in it names a leftover's run. */
 export function uniqueImageTag(name: string): string {
-  return `canvos-test/${name}:${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  return `canvos-test/${name}:${testRun()}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
 export interface BusyboxBaseOptions {
@@ -36,6 +40,7 @@ echo ran > /etc/ssl/certs/.update-ca-certificates-ran
 
 /** Imports a root filesystem of busybox and its applets as image `tag`. */
 export async function makeBusyboxBase(tag: string, options: BusyboxBaseOptions = {}): Promise<void> {
+  if (BUSYBOX === undefined) throw new Error(`no static busybox on this machine: ${BUSYBOX_HOW}`);
   const dir = mkdtempSync(join(tmpdir(), "canvos-busybox-"));
   try {
     const root = join(dir, "rootfs");
@@ -54,7 +59,7 @@ export async function makeBusyboxBase(tag: string, options: BusyboxBaseOptions =
     }
     const archive = join(dir, "rootfs.tar");
     await execa("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", archive, "."]);
-    await execa("docker", ["import", archive, tag], { timeout: 120_000 });
+    await execa("docker", ["import", ...testImageLabelArgs("import"), archive, tag], { timeout: 120_000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -71,6 +76,8 @@ export interface BuildOptions {
   file?: string;
   /** BuildKit secrets: id to the file holding the value. */
   secrets?: Record<string, string>;
+  /** A deliberate cache kept across runs (no run label, so the end-of-run check leaves it be). */
+  cache?: boolean;
 }
 
 /** `DOCKER_BUILDKIT=1 docker build`; on failure the error carries the build's whole output. */
@@ -80,6 +87,7 @@ export async function dockerBuild(context: string, tag: string, buildArgs: Recor
     "--progress=plain",
     "--tag",
     tag,
+    ...(options.cache === true ? [] : testImageLabelArgs("build")),
     ...(options.file === undefined ? [] : ["--file", options.file]),
     ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
     ...Object.entries(options.secrets ?? {}).flatMap(([id, src]) => ["--secret", `id=${id},src=${src}`]),

@@ -1,9 +1,15 @@
 // End-to-end tests run the built CLI as users do, so the build must match the sources: the same two
 // steps as `npm run build` (tsc's dist/, then the bundle bin/canvos.cjs runs), after a type check
-// of src/ and test/ alike.
+// of src/ and test/ alike. Each run gets a temporary folder of its own (TMPDIR) and a run id for
+// the images it makes; what is left of either at the end is named and fails the run (temp.ts).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_IMAGE_LABEL } from "./temp.js";
+
+const RUN_PREFIX = "canvos-test-run-";
 
 /**
  * The images the stand-in Earthly loaded (test/bin/earthly lists them): removed, each by its tag
@@ -21,6 +27,38 @@ function removeStandInImages(root: string): void {
   rmSync(log, { force: true });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Folders of earlier runs that never reached their teardown (interrupted): their vitest is gone. */
+function sweepDeadRuns(base: string): void {
+  for (const entry of readdirSync(base)) {
+    const pid = Number(/^canvos-test-run-(\d+)-/.exec(entry)?.[1]);
+    if (pid > 0 && !alive(pid)) rmSync(join(base, entry), { recursive: true, force: true });
+  }
+}
+
+/** This run's images (by label, or by a canvos-test/ tag naming the run), each as "ref (id)"; removed. */
+function removeRunImages(run: string): string[] {
+  const listed = spawnSync("docker", ["images", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
+  if (listed.status !== 0) return [];
+  const labelled = spawnSync("docker", ["images", "--no-trunc", "--quiet", "--filter", `label=${TEST_IMAGE_LABEL}=${run}`], { encoding: "utf8" });
+  const ids = new Set(labelled.stdout.split("\n").filter(Boolean));
+  const left = listed.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split(" ") as [string, string])
+    .filter(([id, ref]) => ids.has(id) || (ref.startsWith("canvos-test/") && ref.includes(run)));
+  for (const [id, ref] of left) spawnSync("docker", ["rmi", "--force", ref.endsWith(":<none>") ? id : ref], { stdio: "ignore" });
+  return left.map(([id, ref]) => `${ref} (${id.slice(7, 19)})`);
+}
+
 export default function setup(): () => void {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   removeStandInImages(root);
@@ -28,5 +66,26 @@ export default function setup(): () => void {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.json", "--noEmit"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [`${root}scripts/bundle.mjs`], { cwd: root, stdio: "inherit" });
-  return () => removeStandInImages(root);
+
+  const base = tmpdir();
+  sweepDeadRuns(base);
+  const dir = mkdtempSync(join(base, `${RUN_PREFIX}${process.pid}-`));
+  const run = basename(dir).slice(RUN_PREFIX.length);
+  // Set before the test workers start: they, and every process they run, inherit both.
+  process.env["TMPDIR"] = dir;
+  process.env["CANVOS_TEST_RUN"] = run;
+  return () => {
+    removeStandInImages(root);
+    const files = readdirSync(dir);
+    const images = removeRunImages(run);
+    rmSync(dir, { recursive: true, force: true });
+    const problems = [
+      ...(files.length > 0 ? [`temporary files left in ${dir} (removed now): ${files.join(", ")}`] : []),
+      ...(images.length > 0 ? [`images left in the local Docker (removed now): ${images.join(", ")}`] : []),
+    ];
+    if (problems.length === 0) return;
+    // Said and failed here: vitest reports an error thrown by a teardown but still exits 0.
+    process.stderr.write(`\nThe tests left things behind; each test removes what it makes (onTestFinished, afterAll):\n  ${problems.join("\n  ")}\n`);
+    process.exitCode = 1;
+  };
 }

@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { onTestFinished } from "vitest";
+import { TEST_IMAGE_LABEL, testRun } from "./temp.js";
 
 export interface LayerSpec {
   files?: Record<string, string>;
@@ -71,7 +72,7 @@ const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 export function imageTarball(ref: string, arch: string, layers: LayerSpec[]): Buffer {
   const tars = layers.map(layerTar);
   const config = Buffer.from(
-    JSON.stringify({ architecture: arch, os: "linux", config: {}, rootfs: { type: "layers", diff_ids: tars.map((t) => `sha256:${sha(t)}`) }, history: tars.map(() => ({ created_by: "canvos test" })) }),
+    JSON.stringify({ architecture: arch, os: "linux", config: { Labels: { [TEST_IMAGE_LABEL]: testRun() } }, rootfs: { type: "layers", diff_ids: tars.map((t) => `sha256:${sha(t)}`) }, history: tars.map(() => ({ created_by: "canvos test" })) }),
   );
   const configName = `${sha(config)}.json`;
   const layerNames = tars.map((t) => `${sha(t)}/layer.tar`);

@@ -1,14 +1,14 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../src/errors.js";
 import { checkPassThrough } from "../../src/earthly/args.js";
 import { locateEarthly } from "../../src/earthly/locate.js";
 import { childEnv } from "../../src/earthly/runner.js";
+import { workspace } from "../support/cli.js";
 
 function binDir(...names: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), "canvos-bin-"));
+  const dir = workspace("canvos-bin-");
   for (const name of names) {
     writeFileSync(join(dir, name), "#!/bin/sh\n");
     chmodSync(join(dir, name), 0o755);
@@ -32,7 +32,7 @@ describe("locateEarthly", () => {
   });
 
   it("says what to install when nothing is found, or a named binary is missing", () => {
-    const empty = mkdtempSync(join(tmpdir(), "canvos-bin-"));
+    const empty = workspace("canvos-bin-");
     mkdirSync(join(empty, "earthly"));
     expect(() => locateEarthly({ env: { PATH: empty }, cwd: "/" })).toThrow(EnvironmentError);
     expect(() => locateEarthly({ env: { PATH: empty }, cwd: "/" })).toThrow(/Earthly was not found/);

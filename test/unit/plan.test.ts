@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/resolve.js";
 import type { Override } from "../../src/config/types.js";
@@ -9,10 +6,11 @@ import { ConfigError } from "../../src/errors.js";
 import { argFileText } from "../../src/earthly/args.js";
 import { createPlan, planJson, renderPlan, type PlanRequest } from "../../src/plan/plan.js";
 import { renderProfile, profileFields } from "../../src/plan/profile.js";
+import { workspace } from "../support/cli.js";
 
 const resolve = (values: Record<string, string> = {}) => {
   const overrides: Override[] = Object.entries(values).map(([key, value]) => ({ key, value, flag: `--${key}` }));
-  return loadConfig({ cwd: mkdtempSync(join(tmpdir(), "canvos-plan-")), overrides, env: {} });
+  return loadConfig({ cwd: workspace("canvos-plan-"), overrides, env: {} });
 };
 
 const request = async (over: Partial<PlanRequest> & { values?: Record<string, string> } = {}): Promise<PlanRequest> => ({

@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OutputTracker } from "../../src/earthly/output.js";
 import type { BuildPlan } from "../../src/plan/plan.js";
 import { checkOutputs, parseSha256File, sha256File } from "../../src/verify/verify.js";
+import { workspace as freshFolder } from "../support/cli.js";
 
 const body = Buffer.from("an installer image");
 const sum = createHash("sha256").update(body).digest("hex");
 
 function workspace(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), "canvos-verify-"));
+  const dir = freshFolder("canvos-verify-");
   mkdirSync(join(dir, "build"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, openSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, openSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogFile } from "../../src/workspace/log-file.js";
+import { workspace } from "../support/cli.js";
 
-const dir = () => mkdtempSync(join(tmpdir(), "canvos-logunit-"));
+const dir = () => workspace("canvos-logunit-");
 
 describe("LogFile", () => {
   it("keeps canvos's lines and Earthly's bytes complete and in order, small and large writes mixed", () => {
