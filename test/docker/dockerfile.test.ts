@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactLayout } from "../../src/earthfile/artifacts.js";
 import { evaluateTarget } from "../../src/earthfile/evaluate.js";
 import { readEarthfile } from "../../src/earthfile/reader.js";
-import { dockerAvailable, dockerBuild, dockerRun, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { BUSYBOX, BUSYBOX_HOW, dockerAvailable, dockerBuild, dockerRun, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
 import { shellOutLocally, writeTree } from "../support/earthfile-run.js";
 import { buildDefinitionCopy } from "../support/workspace-copy.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const caPem = readFileSync(join(root, "test/fixtures/certs/test-ca.pem"), "utf8");
 const model = readEarthfile(readFileSync(join(root, "Earthfile"), "utf8"));
-const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)");
+const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)") && requireService("busybox", BUSYBOX !== undefined, BUSYBOX_HOW);
 
 describe.skipIf(!runDocker)("Dockerfile built by docker build", () => {
   const made: string[] = [];

@@ -3,12 +3,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { bootPrerequisites } from "../../src/boot/qemu.js";
-import { unbootableIso } from "../support/boot-iso.js";
+import { UNBOOTABLE_ISO_TOOLS, unbootableIso } from "../support/boot-iso.js";
 import { argWorkspace, canvos, workspace } from "../support/cli.js";
-import { requireService } from "../support/services.js";
+import { missingTools, requireService } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 
 const ready = requireService("QEMU with OVMF", bootPrerequisites("amd64", process.env).missing.length === 0, "apt-get install qemu-system-x86 ovmf (see .ci/run)");
+const canMake = ready && requireService("xorriso", missingTools(UNBOOTABLE_ISO_TOOLS).length === 0, "apt-get install xorriso (.ci/run does)");
 
 /** Pids of the processes whose command line names `needle` (the test's own ISO path), and starts with `program`. */
 function processesNaming(needle: string, program = ""): number[] {
@@ -25,7 +26,7 @@ function processesNaming(needle: string, program = ""): number[] {
   return pids;
 }
 
-describe.skipIf(!ready)("canvos verify --boot and a signal", () => {
+describe.skipIf(!canMake)("canvos verify --boot and a signal", () => {
   it("Ctrl-C during the boot ends QEMU promptly: exit 130, no qemu left", async () => {
     const cwd = argWorkspace();
     const iso = unbootableIso(workspace("canvos-boot-"));

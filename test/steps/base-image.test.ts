@@ -4,14 +4,15 @@
 // result. Stand-ins: a Kairos-like Debian image for the Kairos Ubuntu base (Kairos's bootargs.cfg,
 // identity files, and a local apt repository offering a newer kernel); busybox for the alpine-cert
 // helper that runs the shell-out. Everything the steps do to the image is asserted file by file.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { evaluateTarget, type Evaluation } from "../../src/earthfile/evaluate.js";
 import { readEarthfile } from "../../src/earthfile/reader.js";
 import { KAIROS_BOOTARGS, NEWER_KERNEL, kairosLikeImage } from "../support/debian.js";
-import { dockerAvailable, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { BUSYBOX, BUSYBOX_HOW, dockerAvailable, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { hostTool } from "../support/services.js";
 import { buildFromDockerfile, replaySteps, shellOutIn } from "../support/earthfile-run.js";
 import { testRun } from "../support/temp.js";
 import { makePki, type TestPki } from "../support/tls.js";
@@ -20,7 +21,11 @@ import { execa } from "execa";
 
 const model = readEarthfile(readFileSync(join(PROJECT_ROOT, "Earthfile"), "utf8"));
 const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)");
-const runDebian = runDocker && requireService("mmdebstrap", existsSync("/usr/bin/mmdebstrap"), "install mmdebstrap (.ci/run does)");
+const runDebian =
+  runDocker &&
+  requireService("mmdebstrap and openssl", hostTool("mmdebstrap") !== undefined && hostTool("openssl") !== undefined, "apt-get install mmdebstrap openssl (.ci/run does)") &&
+  // The alpine-cert helper that runs the shell-out is made of it.
+  requireService("busybox", BUSYBOX !== undefined, BUSYBOX_HOW);
 
 const LUET_AUTH = "auth:\n  serveraddress: registry.example.com\n  username: edge\n  password: s3cret\n";
 

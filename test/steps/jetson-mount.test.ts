@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { requireService } from "../support/services.js";
+import { hostTool, missingTools, requireService } from "../support/services.js";
 import { PROJECT_ROOT } from "../support/workspace-copy.js";
 
 interface Stage {
@@ -21,7 +21,9 @@ interface Stage {
 
 const config = parse(readFileSync(join(PROJECT_ROOT, "overlay/jetson/mount.yaml"), "utf8")) as { stages: Record<string, Stage[]> };
 const canMount = process.getuid?.() === 0 && spawnSync("unshare", ["--mount", "true"]).status === 0 && spawnSync("losetup", ["--version"]).status === 0;
-const run = requireService("loop devices and mount namespaces (root)", canMount, "run the tests as root on a machine with loop devices (CI does)");
+const run =
+  requireService("loop devices and mount namespaces (root)", canMount, "run the tests as root on a machine with loop devices (CI does)") &&
+  requireService("mkfs.ext4", missingTools(["mkfs.ext4"]).length === 0, "apt-get install e2fsprogs (.ci/run does)");
 
 describe("the Jetson mount configuration", () => {
   it("acts before the root filesystem is laid out, and never in recovery mode", () => {
@@ -69,7 +71,7 @@ describe.skipIf(!run)("the Jetson mount configuration, mounted for real", () => 
 
   it("keeps the image's /usr/local visible under Kairos's default layout and keeps what the node writes on COS_PERSISTENT", () => {
     execFileSync("truncate", ["-s", "32M", image]);
-    execFileSync("mkfs.ext4", ["-q", "-F", "-L", "COS_PERSISTENT", image]);
+    execFileSync(hostTool("mkfs.ext4") ?? "mkfs.ext4", ["-q", "-F", "-L", "COS_PERSISTENT", image]);
     const out = inNamespace(
       [
         // Kairos's default: COS_PERSISTENT mounted over /usr/local, hiding the Orin files.

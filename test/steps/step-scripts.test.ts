@@ -3,7 +3,7 @@
 // curl through a proxy to a TLS server), in busybox with recording stand-ins where the real thing
 // cannot be had here (zypper, dnf, osbuilder's /entrypoint.sh; each test says which).
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, type AddressInfo } from "node:net";
@@ -12,14 +12,16 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { debianImage } from "../support/debian.js";
-import { dockerAvailable, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { BUSYBOX, BUSYBOX_HOW, dockerAvailable, makeBusyboxBase, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { hostTool } from "../support/services.js";
 import { recorder, runInContainer } from "../support/step-container.js";
 import { makePki, type TestPki } from "../support/tls.js";
 
 const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)");
-const runDebian = runDocker && requireService("mmdebstrap", existsSync("/usr/bin/mmdebstrap"), "install mmdebstrap (.ci/run does)");
+const runBusybox = runDocker && requireService("busybox", BUSYBOX !== undefined, BUSYBOX_HOW);
+const runDebian = runDocker && requireService("mmdebstrap and openssl", hostTool("mmdebstrap") !== undefined && hostTool("openssl") !== undefined, "apt-get install mmdebstrap openssl (.ci/run does)");
 
-describe.skipIf(!runDocker)("step scripts in busybox, with stand-ins for what cannot run here", () => {
+describe.skipIf(!runBusybox)("step scripts in busybox, with stand-ins for what cannot run here", () => {
   const busybox = uniqueImageTag("steps-busybox");
   beforeAll(() => makeBusyboxBase(busybox), 180_000);
   afterAll(() => removeImages([busybox]), 60_000);

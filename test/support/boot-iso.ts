@@ -5,12 +5,24 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { BUSYBOX_HOW, missingTools, staticBusybox } from "./services.js";
 
 const CACHE = join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "canvos-test");
+const CACHED_KERNEL = join(CACHE, "kernel", "vmlinuz-amd64");
+
+/** unbootableIso's tools. */
+export const UNBOOTABLE_ISO_TOOLS = ["xorriso"];
+
+/** What bootableIso needs and this machine lacks, with how to get it; empty: it can be made. */
+export function bootableIsoMissing(): string[] {
+  // grub-mkrescue writes with xorriso and mtools; the kernel comes from apt unless it is cached.
+  const tools = missingTools(["grub-mkrescue", "xorriso", "mformat", ...(existsSync(CACHED_KERNEL) ? [] : ["apt-get", "apt-cache", "dpkg-deb"])]);
+  return [...(tools.length > 0 ? [`${tools.join(", ")}: apt-get install grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools (.ci/run does)`] : []), ...(staticBusybox() === undefined ? [`busybox: ${BUSYBOX_HOW}`] : [])];
+}
 
 /** The Debian amd64 kernel linux-image-amd64 depends on, as a file in the cache. */
 export function debianKernel(): string {
-  const cached = join(CACHE, "kernel", "vmlinuz-amd64");
+  const cached = CACHED_KERNEL;
   if (existsSync(cached)) return cached;
   const depends = execFileSync("apt-cache", ["depends", "linux-image-amd64"], { encoding: "utf8" });
   const pkg = /Depends: (linux-image-\S+-amd64)/.exec(depends)?.[1];
@@ -52,12 +64,14 @@ export function bootableIso(dir: string): string {
   const root = join(dir, "root");
   mkdirSync(join(root, "boot/grub"), { recursive: true });
   copyFileSync(debianKernel(), join(root, "boot/vmlinuz"));
+  const busybox = staticBusybox();
+  if (busybox === undefined) throw new Error(`no static busybox for the initramfs: ${BUSYBOX_HOW}`);
   const init = `#!/bin/busybox sh\n/bin/busybox echo "${BOOT_LINE}"\n/bin/busybox poweroff -f\n`;
   writeFileSync(
     join(root, "boot/initrd.img"),
     cpio([
       { name: "bin", mode: 0o40755 },
-      { name: "bin/busybox", mode: 0o100755, data: readFileSync("/bin/busybox") },
+      { name: "bin/busybox", mode: 0o100755, data: readFileSync(busybox) },
       { name: "init", mode: 0o100755, data: Buffer.from(init) },
     ]),
   );

@@ -28,10 +28,6 @@ export function cacheDir(): string {
   return dir;
 }
 
-export async function mmdebstrapAvailable(): Promise<boolean> {
-  return (await execa("mmdebstrap", ["--version"], { reject: false })).exitCode === 0;
-}
-
 async function imageExists(tag: string): Promise<boolean> {
   return (await execa("docker", ["image", "inspect", tag], { reject: false })).exitCode === 0;
 }

@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ISO_TOOLS } from "./make-iso.mjs";
+import { dockerAvailable, missingTools } from "./services.js";
 import { TEST_IMAGE_LABEL } from "./temp.js";
 
 const RUN_PREFIX = "canvos-test-run-";
@@ -59,6 +61,23 @@ function removeRunImages(run: string): string[] {
   return left.map(([id, ref]) => `${ref} (${id.slice(7, 19)})`);
 }
 
+/**
+ * What the stand-in Earthly (test/bin/earthly) needs: it makes real ISOs and loads real images,
+ * for most end-to-end tests. Said once, up front, rather than as a hundred failures; in CI a
+ * missing one stops the run, as services.ts's checks fail there.
+ */
+function checkStandInNeeds(): void {
+  const tools = missingTools(Object.keys(ISO_TOOLS));
+  const missing = [
+    ...(tools.length > 0 ? [`${tools.join(", ")} (apt-get install ${[...new Set(tools.map((t) => ISO_TOOLS[t]))].join(" ")})`] : []),
+    ...(dockerAvailable() ? [] : ["a running Docker daemon (install docker.io, start dockerd)"]),
+  ];
+  if (missing.length === 0) return;
+  const message = `the stand-in Earthly needs ${missing.join(" and ")}: the tests that build with it fail without (.ci/run installs everything)`;
+  if (process.env["CI"]) throw new Error(message);
+  process.stderr.write(`\nwarning: ${message}\n\n`);
+}
+
 export default function setup(): () => void {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   removeStandInImages(root);
@@ -67,6 +86,7 @@ export default function setup(): () => void {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [`${root}scripts/bundle.mjs`], { cwd: root, stdio: "inherit" });
 
+  checkStandInNeeds();
   const base = tmpdir();
   sweepDeadRuns(base);
   const dir = mkdtempSync(join(base, `${RUN_PREFIX}${process.pid}-`));

@@ -1,4 +1,5 @@
 export declare const LOADER: Readonly<Record<"amd64" | "arm64", string>>;
+export declare const ISO_TOOLS: Readonly<Record<string, string>>;
 export declare function fakeEfiProgram(arch: string): Buffer;
 export declare function assembleOverlay(cwd: string, args: Record<string, string | undefined>, dest: string): void;
 export interface InstallerIsoOptions {

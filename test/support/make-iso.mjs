@@ -13,6 +13,9 @@ import { basename, dirname, join, resolve } from "node:path";
 const MACHINE = { amd64: 0x8664, arm64: 0xaa64 };
 export const LOADER = { amd64: "BOOTX64.EFI", arm64: "BOOTAA64.EFI" };
 
+/** The tools makeInstallerIso runs, each with its Debian package (tests without them skip or say so). */
+export const ISO_TOOLS = { xorriso: "xorriso", mksquashfs: "squashfs-tools", "mkfs.vfat": "dosfstools", mcopy: "mtools" };
+
 // mkfs.vfat lives in /usr/sbin, which a test's minimal PATH may lack.
 const TOOL_PATH = `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`;
 
