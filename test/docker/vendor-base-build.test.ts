@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
-import { BUILDKIT_DOCKER, BUSYBOX, dockerAvailable, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
+import { BUILDKIT_DOCKER, BUSYBOX, BUSYBOX_HOW, dockerAvailable, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
 
-const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)");
+const runDocker = requireService("Docker", dockerAvailable(), "install docker.io and start dockerd (.ci/run does both)") && requireService("busybox", BUSYBOX !== undefined, BUSYBOX_HOW);
 
 const hash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
@@ -54,10 +54,12 @@ async function importTree(tag: string, build: (root: string) => void): Promise<v
 
 /** busybox, the stubbed vendor tools, a kernel's files where the definitions look for them. */
 async function makeVendorStandIn(tag: string): Promise<void> {
-  const { stdout } = await execa(BUSYBOX, ["--list"]);
+  if (BUSYBOX === undefined) throw new Error(`no static busybox: ${BUSYBOX_HOW}`);
+  const busybox = BUSYBOX;
+  const { stdout } = await execa(busybox, ["--list"]);
   await importTree(tag, (root) => {
     for (const sub of ["bin", "usr/local/bin", "etc", "tmp", "var/cache", "boot", `lib/modules/${KERNEL}`]) mkdirSync(join(root, sub), { recursive: true });
-    copyFileSync(BUSYBOX, join(root, "bin/busybox"));
+    copyFileSync(busybox, join(root, "bin/busybox"));
     chmodSync(join(root, "bin/busybox"), 0o755);
     for (const applet of stdout.split("\n").map((a) => a.trim())) if (applet !== "" && applet !== "busybox") symlinkSync("busybox", join(root, "bin", applet));
     writeFileSync(join(root, "usr/local/bin/canvos-stub"), STUB, { mode: 0o755 });

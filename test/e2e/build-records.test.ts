@@ -6,17 +6,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
 import { frozenClock } from "../support/clock.js";
-import { pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { earthlyHold, pathWithFake, writeArg } from "../support/fake-earthly.js";
 
 const ARG = "IMAGE_REGISTRY=ttl.sh\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\nCUSTOM_TAG=demo\nK8S_DISTRIBUTION=k3s\n";
-
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function setup(arg = ARG) {
   const cwd = workspace();
@@ -132,10 +124,10 @@ describe("--json on a real build", () => {
 
   it("prints the record of an interrupted build, status interrupted, exit 130", async () => {
     const { cwd, env, readJson } = setup();
-    const pidfile = join(workspace("canvos-pid-"), "earthly.pid");
-    const run = canvos(["iso", "--json"], { cwd, env: env({ FAKE_EARTHLY_SLEEP: "20000", FAKE_EARTHLY_PIDFILE: pidfile }) });
-    // Earthly has started (its pid is written) before the signal: no guessing at a moment.
-    await waitFor(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim() !== "");
+    const hold = earthlyHold();
+    const run = canvos(["iso", "--json"], { cwd, env: env(hold.env) });
+    // Earthly runs, and waits, when the signal comes: no guessing at a moment.
+    await hold.reached();
     run.kill("SIGINT");
     const r = await run;
     expect(r.exitCode).toBe(130);
