@@ -1,21 +1,22 @@
 // Ctrl-C with an Earthly that does not stop (issue 12): canvos says how long it waits and that a
 // second Ctrl-C forces it, and its end line says Earthly was killed. Each moment is reached by a
-// handshake: the stand-in's pid file (written once its signal handlers are in place), then
-// canvos's own "stopping" line.
+// handshake: the stand-in waiting in its hold (its signal handlers in place), then canvos's own
+// "stopping" line.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { canvos, workspace } from "../support/cli.js";
-import { isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
+import { earthlyHold, isAlive, pathWithFake, writeArg } from "../support/fake-earthly.js";
 import { waitFor } from "../robustness/support.js";
 
 function hangingRun(stopTimeoutMs: number) {
   const cwd = workspace("canvos-stop-");
   writeArg(cwd, "CUSTOM_TAG=demo\n");
   const pidfile = join(workspace("canvos-stop-side-"), "pids");
+  const hold = earthlyHold();
   const run = canvos(["iso"], {
     cwd,
-    env: { PATH: pathWithFake(), FAKE_EARTHLY_SLEEP: "60000", FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_HANG_ON_SIGNAL: "1", CANVOS_STOP_TIMEOUT_MS: String(stopTimeoutMs) },
+    env: { PATH: pathWithFake(), ...hold.env, FAKE_EARTHLY_PIDFILE: pidfile, FAKE_EARTHLY_HANG_ON_SIGNAL: "1", CANVOS_STOP_TIMEOUT_MS: String(stopTimeoutMs) },
   });
   let stderr = "";
   run.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -24,7 +25,7 @@ function hangingRun(stopTimeoutMs: number) {
     if (existsSync(pidfile)) for (const p of readFileSync(pidfile, "utf8").trim().split("\n")) if (isAlive(Number(p))) process.kill(-Number(p), "SIGKILL");
     run.kill("SIGKILL");
   });
-  const earthlyReady = (): Promise<void> => waitFor(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").endsWith("\n"), 20_000, "the stand-in's pid file");
+  const earthlyReady = (): Promise<void> => hold.reached();
   const pid = (): number => Number(readFileSync(pidfile, "utf8").trim().split("\n")[0]);
   return { cwd, run, stderr: () => stderr, earthlyReady, pid };
 }
