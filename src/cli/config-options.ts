@@ -1,11 +1,13 @@
 // The configuration flags every command shares: --arg-file, the friendly flags, and the
 // earthly-style `--KEY=value` overrides users of the reference already type.
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { Option, type Command } from "commander";
 import type { Problem } from "../errors.js";
 import { didYouMean } from "../config/suggest.js";
 import { targetHint } from "../plan/targets.js";
 import { shortOptionHint } from "./usage-hints.js";
 import type { Override, ParameterName, ResolveOptions } from "../config/types.js";
+import { requireWorkspace } from "../workspace/find.js";
 
 interface FriendlyFlag {
   flags: string;
@@ -37,15 +39,27 @@ function attributeName(flags: string): string {
 }
 
 export function addConfigOptions(cmd: Command): Command {
-  cmd.addOption(new Option("--arg-file <path>", "the arg file to read (default: ./.arg)"));
+  cmd.addOption(new Option("--arg-file <path>", "the arg file to read, relative to the current folder (default: the workspace's .arg)"));
   for (const flag of FRIENDLY_FLAGS) cmd.addOption(new Option(flag.flags, flag.description));
   cmd.allowUnknownOption(true).allowExcessArguments(true);
   cmd.addHelpText("after", "\nAny parameter can also be set the way Earthly takes it, e.g. --ARCH=arm64 --FIPS_ENABLED=true.");
   return cmd;
 }
 
-/** Reads the shared flags from a parsed command. Flags it does not know become problems that loadConfig reports with the rest. */
-export function configRequest(cmd: Command, cwd: string, env: NodeJS.ProcessEnv = process.env): ResolveOptions {
+/**
+ * The request of a command that works in the workspace (src/workspace/find.ts), found from the
+ * current folder upward. None is an error.
+ */
+export function workspaceRequest(cmd: Command, from: string = process.cwd()): ResolveOptions {
+  return configRequest(cmd, requireWorkspace(from), process.env, from);
+}
+
+/**
+ * Reads the shared flags from a parsed command. Flags it does not know become problems that
+ * loadConfig reports with the rest. `cwd` is the workspace; `from` is where canvos was started,
+ * which a relative --arg-file is taken from, as a shell user expects of a path they typed.
+ */
+export function configRequest(cmd: Command, cwd: string, env: NodeJS.ProcessEnv = process.env, from: string = cwd): ResolveOptions {
   const opts = cmd.opts<Record<string, unknown>>();
   const overrides: Override[] = [];
   for (const flag of FRIENDLY_FLAGS) {
@@ -87,5 +101,17 @@ export function configRequest(cmd: Command, cwd: string, env: NodeJS.ProcessEnv 
     }
   }
   const argFile = opts["argFile"];
-  return { cwd, argFile: typeof argFile === "string" ? argFile : undefined, overrides, env, commandLineProblems: problems };
+  return { cwd, argFile: typeof argFile === "string" ? fromWorkspace(argFile, cwd, from) : undefined, overrides, env, commandLineProblems: problems };
+}
+
+/**
+ * A path typed in `from`, as the workspace sees it: relative to it when inside (what `canvos
+ * matrix` repeats to jobs that run at the workspace's root), else absolute. Typed in the workspace
+ * itself, the path stays as the user spelled it, for the messages that name it.
+ */
+function fromWorkspace(path: string, workspace: string, from: string): string {
+  if (from === workspace || isAbsolute(path)) return path;
+  const absolute = resolve(from, path);
+  const inside = relative(workspace, absolute);
+  return inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside) ? absolute : inside;
 }

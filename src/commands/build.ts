@@ -1,8 +1,9 @@
 // The build commands: build-all, iso, provider, base. Each only declares its flags; the work is
 // loaded inside the action (src/build/run-build.ts).
 import { Command, Option } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 import { ConfigError } from "../errors.js";
+import { typedProgram } from "../workspace/find.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, TARGET_OF, type BuildCommand } from "../plan/targets.js";
 import { addRunnerOptions, collect, runnerSettings } from "../earthly/runner-options.js";
 
@@ -75,12 +76,12 @@ Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid c
     const { runBuild } = await import("../build/run-build.js");
     await runBuild({
       command,
-      request: configRequest(self, process.cwd()),
+      request: workspaceRequest(self),
       k8sVersions: o.k8sVersion,
       push: o.push,
       noCache: !o.cache,
       earthlyFlags: o.earthlyFlag,
-      earthlyBin: o.earthlyBin,
+      earthlyBin: typedProgram(o.earthlyBin),
       dryRun: o.dryRun,
       json: o.json,
       verbose: o.verbose,

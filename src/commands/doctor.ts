@@ -24,7 +24,8 @@ Examples:
   $ canvos doctor --vendor-base rhel8
   $ canvos doctor --json | jq '.checks[] | select(.status != "ok")'
 
-Each check is ok, warning or failure; a failure comes with its fix.
+Each check is ok, warning or failure; a failure comes with its fix. The workspace is the nearest
+folder, from here upward, that holds an Earthfile; none is a failed check.
 Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
     );
   addConfigOptions(cmd);
@@ -38,7 +39,13 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed.`,
     if (unknown.length > 0) throw new ConfigError(`--vendor-base ${unknown.join(", ")}: not a flavour`, [], `one of ${FLAVOURS.join(", ")}`);
     const { runDoctor } = await import("../doctor/checks.js");
     const { renderDoctor, doctorJson } = await import("../doctor/render.js");
-    const report = await runDoctor({ request: configRequest(self, process.cwd()), runner, earthlyBin: opts.earthlyBin, earthlyImage: opts.earthlyImage, engine, vendorBase: opts.vendorBase as Flavour[] });
+    const { findWorkspace, noWorkspace, typedProgram } = await import("../workspace/find.js");
+    // No workspace is one failed check among the others, not the end of the report.
+    const here = process.cwd();
+    const root = findWorkspace(here);
+    const workspace = root !== undefined ? { root } : { missing: noWorkspace(here) };
+    const request = configRequest(self, root ?? here, process.env, here);
+    const report = await runDoctor({ request, runner, earthlyBin: typedProgram(opts.earthlyBin), earthlyImage: opts.earthlyImage, engine, vendorBase: opts.vendorBase as Flavour[], workspace });
     process.stdout.write(opts.json ? doctorJson(report) : renderDoctor(report));
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === "failure").map((c) => c.title);

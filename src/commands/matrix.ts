@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 import { collect } from "../earthly/runner-options.js";
 
 export function matrixCommand(): Command {
@@ -32,7 +32,7 @@ Exit codes: 0 ok, 2 invalid configuration.`,
     const { jsonText } = await import("../text.js");
     checkSecretNames(opts.secret);
     // Its jobs build provider images and the ISO: every rule holds.
-    const request = { ...configRequest(self, process.cwd()), builds: { providers: true, iso: true } };
+    const request = { ...workspaceRequest(self), builds: { providers: true, iso: true } };
     const resolved = await loadWorkspaceConfig(request);
     const { matrix, warnings } = createMatrix({ request, k8sVersions: opts.k8sVersion, push: Boolean(opts.push), ci: Boolean(opts.ci), secrets: opts.secret }, resolved);
     for (const warning of [...resolved.warnings, ...warnings]) if (warning.severity === "warning") process.stderr.write(formatProblem(warning) + "\n");

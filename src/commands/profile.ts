@@ -1,6 +1,6 @@
 // `canvos profile`: the Palette profile snippet for the current configuration, without building.
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 
 export function profileCommand(): Command {
   const cmd = new Command("profile")
@@ -19,7 +19,7 @@ Exit codes: 0 printed, 2 invalid configuration.`,
     // Only what the snippet needs: the configuration, not the build path.
     const [{ loadWorkspaceConfig }, { profileFields, renderProfile }] = await Promise.all([import("../config/earthfile-args.js"), import("../plan/profile.js")]);
     // The snippet names provider images: their rules hold.
-    const resolved = await loadWorkspaceConfig({ ...configRequest(self, process.cwd()), builds: { providers: true, iso: false } });
+    const resolved = await loadWorkspaceConfig({ ...workspaceRequest(self), builds: { providers: true, iso: false } });
     process.stdout.write(renderProfile(profileFields(resolved.config)));
   });
 }

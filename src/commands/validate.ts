@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 
 export function validateCommand(): Command {
   const cmd = new Command("validate")
@@ -18,6 +18,6 @@ Exit codes: 0 valid (warnings allowed), 2 invalid.`,
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, command: Command) => {
     const { runValidate } = await import("../cli/run-validate.js");
-    await runValidate(configRequest(command, process.cwd()), { json: Boolean(command.opts()["json"]) });
+    await runValidate(workspaceRequest(command), { json: Boolean(command.opts()["json"]) });
   });
 }

@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 import { collect } from "../earthly/runner-options.js";
 
 export function verifyCommand(): Command {
@@ -30,10 +31,11 @@ Exit codes: 0 every check holds, 1 a check failed (or the ISO did not boot), 2 i
     const { ConfigError } = await import("../errors.js");
     const timeout = opts.bootTimeout === undefined ? 300 : Number(opts.bootTimeout);
     if (!Number.isInteger(timeout) || timeout <= 0) throw new ConfigError("invalid options", [{ where: "--boot-timeout", severity: "error", message: `"${opts.bootTimeout ?? ""}" is not a whole number of seconds above 0` }]);
-    const request = configRequest(self, process.cwd());
-    // The ISO operand is ours, not an unexpected argument of the configuration flags.
-    const iso = isoArg ?? undefined;
-    request.commandLineProblems = (request.commandLineProblems ?? []).filter((p) => p.where !== iso);
+    const request = workspaceRequest(self);
+    // The ISO operand is ours, not an unexpected argument of the configuration flags. Typed by the
+    // user, it is a path from where they are, not from the workspace (the default ISO's home).
+    request.commandLineProblems = (request.commandLineProblems ?? []).filter((p) => p.where !== isoArg);
+    const iso = isoArg === undefined ? undefined : resolve(isoArg);
     const { runVerify, renderVerify } = await import("../verify/run-verify.js");
     // Ctrl-C ends QEMU and docker save with canvos, not after them (they run in groups of their own).
     const { SignalWatch } = await import("../earthly/runner.js");

@@ -42,6 +42,8 @@ export interface DoctorOptions {
   engine?: EngineChoice | undefined;
   /** Vendor base flavours to check for (doctor --vendor-base), beside those whose variables are set. */
   vendorBase?: readonly Flavour[] | undefined;
+  /** Where the workspace was looked for and what was found (src/workspace/find.ts); reported first when given. */
+  workspace?: { root: string } | { missing: { message: string; hint: string } } | undefined;
 }
 
 /** What doctor touches outside itself, replaceable in tests. */
@@ -83,6 +85,14 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = defau
   const checks: DoctorCheck[] = [];
   const { env, cwd } = options.request;
   const tool = (file: string, args: readonly string[], extra: Partial<ToolOptions> = {}) => deps.runTool(file, args, { env, cwd, timeoutMs: 60_000, ...extra });
+
+  if (options.workspace !== undefined) {
+    checks.push(
+      "root" in options.workspace
+        ? { id: "workspace", title: "workspace", status: "ok", detail: options.workspace.root }
+        : { id: "workspace", title: "workspace", status: "failure", detail: options.workspace.missing.message, fix: options.workspace.missing.hint },
+    );
+  }
 
   // The configuration first, checked exactly as `canvos validate` checks it (the files it names
   // included), so the two never disagree; ARCH and SPECTRO_PUB_REPO shape the checks after it.

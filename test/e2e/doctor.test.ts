@@ -50,7 +50,7 @@ describe.skipIf(!docker)("canvos doctor on this machine's Docker", () => {
     const r = await canvos(["doctor", "--json", "--runner", "docker", "--earthly-image", "example.invalid/earthly:none"], { cwd });
     const data = JSON.parse(r.stdout) as { ok: boolean; runner: string; checks: Array<{ id: string; status: string; detail: string; fix?: string }> };
     expect(data.runner).toBe("docker");
-    expect(data.checks.map((c) => c.id)).toEqual(["config", "docker", "earthly", "earthly-image", "privileged", "disk-docker", "disk-workspace", "binfmt", "boot"]);
+    expect(data.checks.map((c) => c.id)).toEqual(["workspace", "config", "docker", "earthly", "earthly-image", "privileged", "disk-docker", "disk-workspace", "binfmt", "boot"]);
     expect(data.checks.find((c) => c.id === "earthly-image")).toMatchObject({ status: "warning", fix: expect.stringContaining("docker pull example.invalid/earthly:none") });
     expect(r.exitCode).toBe(data.ok ? 0 : 3);
   }, 120_000);

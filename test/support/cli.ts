@@ -1,5 +1,5 @@
 // Runs the built `canvos` the way a user does: a real process in a temp workspace.
-import { mkdtempSync, rmSync, realpathSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,14 +15,24 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** A fresh folder, removed when the test ends. */
-export function workspace(prefix = "canvos-ws-"): string {
+/** A fresh folder that is no workspace (no Earthfile), removed when the test ends. */
+export function folder(prefix = "canvos-dir-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** A workspace as `canvos init` leaves it without --user-data: an .arg and nothing else. */
+/**
+ * A fresh workspace, removed when the test ends: a folder with the project's Earthfile, which is
+ * what marks a workspace (src/workspace/find.ts) and what canvos checks the arg file against.
+ */
+export function workspace(prefix = "canvos-ws-"): string {
+  const dir = folder(prefix);
+  copyFileSync(join(ROOT, "Earthfile"), join(dir, "Earthfile"));
+  return dir;
+}
+
+/** A workspace with an .arg such as `canvos init` writes. */
 export function argWorkspace(prefix = "canvos-ws-"): string {
   const dir = workspace(prefix);
   writeFileSync(join(dir, ".arg"), "CUSTOM_TAG=demo\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTRIBUTION\n");
