@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canvos, workspace, ROOT } from "../support/cli.js";
@@ -156,17 +156,32 @@ describe("canvos init", () => {
     expect(params.find((p) => p.name === "K8S_DISTRIBUTION")?.value).toBe("rke2");
   });
 
-  it("never overwrites without --force", async () => {
+  it("in a workspace keeps what is there, says so, and --user-data alone adds user-data beside the .arg", async () => {
     const cwd = workspace();
-    writeFileSync(join(cwd, ".arg"), "MINE=1\n");
+    writeFileSync(join(cwd, ".arg"), "CUSTOM_TAG=mine\n");
+    writeFileSync(join(cwd, "Earthfile"), "VERSION 0.8\n# mine\n");
     const r = await canvos(["init", "--user-data"], { cwd });
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain(".arg: error: already exists; nothing was written (use --force to overwrite)");
-    expect(readFileSync(join(cwd, ".arg"), "utf8")).toBe("MINE=1\n");
-    expect(existsSync(join(cwd, "user-data"))).toBe(false);
-    const forced = await canvos(["init", "--user-data", "--force"], { cwd });
-    expect(forced.exitCode).toBe(0);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^wrote Dockerfile, steps\/ \(\d+ files\), overlay\/ \(\d+ files\), k8s_version\.json, .*user-data$/m);
+    expect(r.stderr).toContain("kept what was already here: Earthfile, .arg (canvos init --force replaces them with the package's)");
+    expect(readFileSync(join(cwd, ".arg"), "utf8")).toBe("CUSTOM_TAG=mine\n");
+    expect(readFileSync(join(cwd, "Earthfile"), "utf8")).toBe("VERSION 0.8\n# mine\n");
     expect(readFileSync(join(cwd, "user-data"), "utf8")).toMatch(/^#cloud-config/);
+    expect(statSync(join(cwd, "user-data")).mode & 0o777).toBe(0o600);
+
+    // Values for an .arg that is kept would be lost: refused, nothing written.
+    writeFileSync(join(cwd, "user-data"), "#cloud-config\n# mine\n");
+    const values = await canvos(["init", "--tag", "prod"], { cwd });
+    expect(values.exitCode).toBe(2);
+    expect(values.stderr).toContain("--tag: error: CUSTOM_TAG was not written: .arg is kept as it is");
+    expect(readFileSync(join(cwd, ".arg"), "utf8")).toBe("CUSTOM_TAG=mine\n");
+
+    const forced = await canvos(["init", "--user-data", "--force", "--tag", "prod"], { cwd });
+    expect(forced.exitCode).toBe(0);
+    expect(forced.stderr).not.toContain("kept");
+    expect(readFileSync(join(cwd, ".arg"), "utf8")).toMatch(/^CUSTOM_TAG=prod$/m);
+    expect(readFileSync(join(cwd, "Earthfile"), "utf8")).toBe(readFileSync(join(ROOT, "Earthfile"), "utf8"));
+    expect(readFileSync(join(cwd, "user-data"), "utf8")).toBe(readFileSync(join(ROOT, "user-data.template"), "utf8"));
   });
 
   it("writes nothing when the values given are invalid", async () => {
