@@ -20,13 +20,13 @@ export function buildProgram(): Command {
       "after",
       `
 Examples:
-  $ canvos init --arch amd64 --registry ttl.sh      write .arg from the template
+  $ canvos init --arch amd64 --registry ttl.sh      lay out a workspace here, .arg from the template
   $ canvos validate                                  check .arg and the files it names
   $ canvos build-all --arch amd64                    provider images and the installer ISO
   $ canvos iso --dry-run --json                      the plan as JSON, nothing runs
 
 Exit codes: 0 ok, 1 build or verification failed, 2 invalid configuration or usage,
-3 environment problem (Earthly/Docker missing, workspace busy), 130/143 interrupted.`,
+3 environment problem (no workspace, Earthly/Docker missing, workspace busy), 130/143 interrupted.`,
     );
   // addCommand does not pass settings down: each command must throw, not exit, so that usage
   // errors reach the one place that maps them to exit code 2.

@@ -61,7 +61,7 @@ ${EXAMPLES[command]}
 Progress goes to stderr, the full Earthly log to build/logs/ (the last 20 kept; CANVOS_KEEP_LOGS),
 the run's record to build/canvos-manifest.${command}.json, results${providers ? " (the Palette profile snippet)" : ""} to stdout.
 Exit codes: 0 built and verified, 1 build failed or outputs missing, 2 invalid configuration,
-3 Earthly missing or workspace busy, 130/143 interrupted.`,
+3 no workspace here or above, Earthly missing or workspace busy, 130/143 interrupted.`,
   );
   addRunnerOptions(cmd);
   addConfigOptions(cmd);

@@ -20,7 +20,7 @@ Examples:
 
 Every job repeats --arg-file and the --KEY=value overrides given here. Values that hold a secret
 (a proxy password) are left out of the commands and listed under "env": give them to the job.
-Exit codes: 0 ok, 2 invalid configuration.`,
+Exit codes: 0 ok, 2 invalid configuration, 3 no workspace here or above.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {

@@ -12,7 +12,7 @@ Examples:
   $ canvos profile
   $ canvos profile --registry registry.example.com --repo edge --tag prod > profile.yaml
 
-Exit codes: 0 printed, 2 invalid configuration.`,
+Exit codes: 0 printed, 2 invalid configuration, 3 no workspace here or above.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {

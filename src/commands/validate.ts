@@ -13,7 +13,7 @@ Examples:
   $ canvos validate --arg-file ci.arg --json
   $ canvos validate --ARCH=arm64 --BASE_IMAGE=quay.io/kairos/ubuntu:20.04-core-arm64-nvidia-jetson-agx-orin-v2.4.3
 
-Exit codes: 0 valid (warnings allowed), 2 invalid.`,
+Exit codes: 0 valid (warnings allowed), 2 invalid, 3 no workspace here or above.`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, command: Command) => {

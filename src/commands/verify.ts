@@ -23,7 +23,7 @@ Examples:
   $ canvos verify --pushed --image registry.example.com/edge/ubuntu:k3s-1.27.2-v4.3.2-demo
 
 Exit codes: 0 every check holds, 1 a check failed (or the ISO did not boot), 2 invalid configuration,
-3 Docker or the registry unreachable, QEMU or its firmware missing (--boot).`,
+3 no workspace here or above, Docker or the registry unreachable, QEMU or its firmware missing (--boot).`,
     );
   addConfigOptions(cmd);
   return cmd.action(async (isoArg: string | undefined, _opts: unknown, self: Command) => {
