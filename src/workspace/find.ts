@@ -6,7 +6,7 @@
 // (Earthly needs the Earthfile beside the steps and overlay it copies), and a stray `.arg` in a
 // subfolder must not hide the workspace above it. It is named in the error, since it most likely
 // comes from an older `canvos init` that wrote `.arg` alone.
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EnvironmentError } from "../errors.js";
 
@@ -15,6 +15,15 @@ export const WORKSPACE_MARKER = "Earthfile";
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
   } catch {
     return false;
   }
@@ -37,7 +46,11 @@ export function findWorkspace(from: string): string | undefined {
 /** What to say when there is none: where canvos looked, and the two ways to get one. */
 export function noWorkspace(from: string): { message: string; hint: string } {
   const argOnly = upward(from).find((dir) => isFile(join(dir, ".arg")));
-  const message = `no canvos workspace here: neither ${resolve(from)} nor a folder above it has an ${WORKSPACE_MARKER}`;
+  // An Earthfile that is a folder, a pipe or a device: named, or "has no Earthfile" would puzzle.
+  const odd = upward(from).find((dir) => exists(join(dir, WORKSPACE_MARKER)));
+  const message =
+    `no canvos workspace here: neither ${resolve(from)} nor a folder above it has an ${WORKSPACE_MARKER}` +
+    (odd !== undefined ? ` (${join(odd, WORKSPACE_MARKER)} is not a regular file)` : "");
   const hint =
     argOnly !== undefined
       ? `${join(argOnly, ".arg")} has no Earthfile beside it: run canvos init in ${argOnly} to add the build definition (it keeps your .arg), or cd into a CanvOS checkout`

@@ -1,7 +1,7 @@
 // Property tests: whatever arg file or command line a user (or a broken editor) produces, canvos
 // answers with a valid configuration or a ConfigError (exit 2) — never another error (exit 70),
 // never a hang.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -11,9 +11,11 @@ import { ConfigError } from "../../src/errors.js";
 import { validateWorkspace } from "../../src/config/validate.js";
 import { PARAMETER_NAMES } from "../../src/config/parameters.js";
 import { addConfigOptions, configRequest } from "../../src/cli/config-options.js";
-import { canvos } from "../support/cli.js";
+import { canvos, ROOT } from "../support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "canvos-fuzz-"));
+// The Earthfile makes it a workspace, for the real CLI's part.
+copyFileSync(join(ROOT, "Earthfile"), join(dir, "Earthfile"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Per input: generous for a slow CI machine, far below anything a user would call a hang. */

@@ -4,11 +4,11 @@
 // a scan of every channel: stdout, stderr, every file canvos wrote under build/ (logs, manifest) and
 // .canvos/, its code cache, and the argv of every child (a recording `earthly` wrapper, and the
 // docker stand-in's log).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canvos } from "../support/cli.js";
+import { canvos, ROOT } from "../support/cli.js";
 import { pathWithFake, writeArg } from "../support/fake-earthly.js";
 import { wrapStandIn } from "./support.js";
 
@@ -87,6 +87,7 @@ async function runCase(c: Case, index: number): Promise<void> {
   const side = join(root, `side-${index}`);
   for (const dir of [cwd, side]) rmSync(dir, { recursive: true, force: true });
   for (const dir of [cwd, side]) mkdirSync(dir, { recursive: true });
+  copyFileSync(join(ROOT, "Earthfile"), join(cwd, "Earthfile"));
   writeArg(cwd, `CUSTOM_TAG=demo\nHTTPS_PROXY=http://proxyuser:${SECRETS.httpsProxyPassword}@proxy.example:3129\n`);
   writeFileSync(join(cwd, "spectro-luet-auth.yaml"), `auth:\n  username: luetuser\n  password: ${SECRETS.luetPassword}\n  serveraddress: gcr.io\n`);
   const argvLog = join(side, "earthly-argv.jsonl");
