@@ -1,18 +1,20 @@
 // In a GitHub workflow (GITHUB_ACTIONS=true) canvos adds workflow commands to what it prints, so
 // that GitHub puts each problem on its file and line; anywhere else it adds none.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { canvos, workspace } from "../support/cli.js";
+import { canvos, folder, ROOT, workspace } from "../support/cli.js";
 import { pathWithFake, writeArg } from "../support/fake-earthly.js";
 
 const annotations = (text: string): string[] => text.split("\n").filter((l) => l.startsWith("::"));
 
 describe("GitHub Actions annotations", () => {
   it("put configuration problems on the file and line, relative to the repository", async () => {
-    const repo = workspace("canvos-gha-");
+    // The workspace is a folder of the repository.
+    const repo = folder("canvos-gha-");
     const cwd = join(repo, "edge");
     mkdirSync(cwd);
+    copyFileSync(join(ROOT, "Earthfile"), join(cwd, "Earthfile"));
     writeArg(cwd, "CUSTOM_TAG=demo\nARCH=sparc\n");
     const run = await canvos(["validate"], { cwd, env: { GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: repo } });
     expect(run.exitCode).toBe(2);

@@ -5,7 +5,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, syml
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { argWorkspace, canvos, ROOT, workspace } from "../support/cli.js";
+import { argWorkspace, canvos, folder, ROOT, workspace } from "../support/cli.js";
 
 const INSTANT_EARTHLY = join(ROOT, "bench", "stand-in", "earthly-instant");
 
@@ -14,7 +14,7 @@ const bundleId = (): string => (JSON.parse(readFileSync(join(ROOT, "dist", "bund
 
 describe("the bundle", () => {
   it("runs from a copy of the package without node_modules", async () => {
-    const pkg = workspace("canvos-pkg-");
+    const pkg = folder("canvos-pkg-");
     // What package.json's "files" ships, but for tsc's dist/ (the bundle does not read it).
     for (const entry of ["bin", "k8s_version.json", "package.json", "Earthfile", "Dockerfile", "overlay", ".arg.template", "user-data.template", "spectro-luet-auth.yaml.template"]) {
       cpSync(join(ROOT, entry), join(pkg, entry), { recursive: true });
@@ -38,7 +38,7 @@ describe("the bundle", () => {
   });
 
   it("runs through a symbolic link, as npm installs its bin", async () => {
-    const dir = workspace("canvos-link-");
+    const dir = folder("canvos-link-");
     symlinkSync(join(ROOT, "bin", "canvos.cjs"), join(dir, "canvos"));
     const run = await execa(join(dir, "canvos"), ["--version"], { cwd: dir, reject: false, env: { PATH: process.env["PATH"], CANVOS_CACHE_DIR: "" }, extendEnv: false });
     expect(run.exitCode).toBe(0);
@@ -46,7 +46,7 @@ describe("the bundle", () => {
   });
 
   it("says how to build it when it is missing, without a stack trace", async () => {
-    const pkg = workspace("canvos-pkg-");
+    const pkg = folder("canvos-pkg-");
     cpSync(join(ROOT, "bin"), join(pkg, "bin"), { recursive: true });
     cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
     const run = await execa(process.execPath, [join(pkg, "bin", "canvos.cjs"), "--version"], { cwd: pkg, reject: false, env: { NO_COLOR: "1" } });
@@ -57,7 +57,7 @@ describe("the bundle", () => {
 
   it("runs under CANVOS_DEBUG through Node's own loader, without touching the cache", async () => {
     const cwd = argWorkspace();
-    const cache = workspace("canvos-cache-");
+    const cache = folder("canvos-cache-");
     const run = await canvos(["validate"], { cwd, env: { CANVOS_DEBUG: "1", CANVOS_CACHE_DIR: cache } });
     expect(run.exitCode).toBe(0);
     expect(readdirSync(cache)).toEqual([]);
@@ -67,7 +67,7 @@ describe("the bundle", () => {
 describe("the code cache", () => {
   it("is written after a successful run, private to the user, and taken as it is by the next run", async () => {
     const cwd = argWorkspace();
-    const cache = join(workspace("canvos-cache-"), "nested", "canvos");
+    const cache = join(folder("canvos-cache-"), "nested", "canvos");
     const first = await canvos(["validate"], { cwd, env: { CANVOS_CACHE_DIR: cache } });
     expect(first.exitCode).toBe(0);
     const files = cacheFiles(cache);
@@ -91,7 +91,7 @@ describe("the code cache", () => {
 
   it("keeps one cache per command, and apart for a dry run", async () => {
     const cwd = argWorkspace();
-    const cache = workspace("canvos-cache-");
+    const cache = folder("canvos-cache-");
     const env = { CANVOS_CACHE_DIR: cache, CANVOS_EARTHLY_BIN: INSTANT_EARTHLY };
     chmodSync(INSTANT_EARTHLY, 0o755);
     for (const args of [["--version"], ["iso", "--dry-run"], ["iso"], ["profile"]]) expect((await canvos(args, { cwd, env })).exitCode, args.join(" ")).toBe(0);
@@ -101,7 +101,7 @@ describe("the code cache", () => {
   it("is not written by a run that failed", async () => {
     const cwd = workspace("canvos-cache-bad-");
     writeFileSync(join(cwd, ".arg"), "ARCH=sparc\n");
-    const cache = workspace("canvos-cache-");
+    const cache = folder("canvos-cache-");
     const run = await canvos(["validate"], { cwd, env: { CANVOS_CACHE_DIR: cache } });
     expect(run.exitCode).toBe(2);
     expect(cacheFiles(cache)).toEqual([]);
@@ -109,7 +109,7 @@ describe("the code cache", () => {
 
   it("a corrupt cache is compiled past and replaced", async () => {
     const cwd = argWorkspace();
-    const cache = workspace("canvos-cache-");
+    const cache = folder("canvos-cache-");
     const clean = await canvos(["validate"], { cwd, env: { CANVOS_CACHE_DIR: cache } });
     const [name] = cacheFiles(cache);
     const file = join(cache, name ?? "");
@@ -125,7 +125,7 @@ describe("the code cache", () => {
 
   it("a cache folder that cannot be made changes nothing", async () => {
     const cwd = argWorkspace();
-    const notADir = join(workspace("canvos-cache-"), "file");
+    const notADir = join(folder("canvos-cache-"), "file");
     writeFileSync(notADir, "");
     const reference = await canvos(["validate"], { cwd, env: { CANVOS_CACHE_DIR: "" } });
     for (const dir of [notADir, join(notADir, "below")]) {
@@ -138,20 +138,20 @@ describe("the code cache", () => {
 
   it("goes where XDG_CACHE_HOME or HOME says, and nowhere with CANVOS_CACHE_DIR empty", async () => {
     const cwd = argWorkspace();
-    const home = workspace("canvos-home-");
-    const xdg = workspace("canvos-xdg-");
+    const home = folder("canvos-home-");
+    const xdg = folder("canvos-xdg-");
     await canvos(["validate"], { cwd, env: { HOME: home, XDG_CACHE_HOME: xdg } });
     expect(cacheFiles(join(xdg, "canvos"))).toHaveLength(1);
     await canvos(["validate"], { cwd, env: { HOME: home } });
     expect(cacheFiles(join(home, ".cache", "canvos"))).toHaveLength(1);
-    const none = workspace("canvos-home-");
+    const none = folder("canvos-home-");
     await canvos(["validate"], { cwd, env: { HOME: none, CANVOS_CACHE_DIR: "" } });
     expect(readdirSync(none)).toEqual([]);
   });
 
   it("caches of other builds go once unused for a week", async () => {
     const cwd = argWorkspace();
-    const cache = workspace("canvos-cache-");
+    const cache = folder("canvos-cache-");
     mkdirSync(cache, { recursive: true });
     const old = join(cache, "0000000000000000-v8-x64-iso.v8");
     const recent = join(cache, "1111111111111111-v8-x64-iso.v8");
