@@ -1,6 +1,6 @@
 // `canvos images`: every image the configured build pulls and every file it downloads.
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 import { addPulledOptions } from "../cli/pulled-options.js";
 
 export function imagesCommand(): Command {
@@ -27,7 +27,7 @@ Exit codes: 0 listed, 2 invalid configuration or an Earthfile that does not eval
     const { renderPulled } = await import("../report/pulled.js");
     const { jsonText } = await import("../text.js");
     const { formatProblem } = await import("../cli/handle-error.js");
-    const set = await loadPulledSet(configRequest(self, process.cwd()), self.opts());
+    const set = await loadPulledSet(workspaceRequest(self), self.opts());
     for (const warning of set.warnings) process.stderr.write(formatProblem(warning) + "\n");
     process.stdout.write(opts.json ? jsonText({ images: set.images, downloads: set.downloads }) : renderPulled(set));
   });

@@ -1,6 +1,6 @@
 // `canvos mirror`: copies what the build pulls to a private registry or an OCI layout.
 import { Command } from "commander";
-import { addConfigOptions, configRequest } from "../cli/config-options.js";
+import { addConfigOptions, workspaceRequest } from "../cli/config-options.js";
 import { addPulledOptions } from "../cli/pulled-options.js";
 
 export function mirrorCommand(): Command {
@@ -29,6 +29,6 @@ not match its digest, 2 invalid configuration or usage, 3 a registry cannot be r
   addConfigOptions(cmd);
   return cmd.action(async (_opts: unknown, self: Command) => {
     const { mirrorCommandRun } = await import("../mirror/command.js");
-    await mirrorCommandRun(self, configRequest(self, process.cwd()));
+    await mirrorCommandRun(self, workspaceRequest(self));
   });
 }

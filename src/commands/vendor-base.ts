@@ -66,6 +66,7 @@ not set, 3 Docker missing, 130/143 interrupted.`,
     const text = (key: string): string | undefined => (typeof opts[key] === "string" ? (opts[key] as string) : undefined);
     const env = process.env;
     const { runVendorBase } = await import("../vendor/run-vendor-base.js");
+    const { findWorkspace } = await import("../workspace/find.js");
     await runVendorBase({
       flavour: flavour as Flavour,
       tag: text("tag"),
@@ -76,7 +77,8 @@ not set, 3 Docker missing, 130/143 interrupted.`,
       kairosVersion: text("kairosVersion"),
       docker: text("docker") ?? (env["CANVOS_DOCKER_BIN"] !== undefined && env["CANVOS_DOCKER_BIN"] !== "" ? env["CANVOS_DOCKER_BIN"] : "docker"),
       env,
-      cwd: process.cwd(),
+      // Its log goes to the workspace's build/logs/ when run inside one; it needs none.
+      cwd: findWorkspace(process.cwd()) ?? process.cwd(),
       dryRun: opts["dryRun"] === true,
       json: opts["json"] === true,
       verbose: opts["verbose"] === true,
