@@ -31,9 +31,14 @@ function matters(path: string): boolean {
 
 /** A tar stream (plain or gzip; zstd is sniffed and refused) read for the entries that matter. */
 export async function readLayer(source: AsyncIterable<unknown>): Promise<LayerView> {
-  const { extract } = await import("tar-stream");
   // tar-stream's own entries are streamx streams: iterated, they are Node streams like any other.
   const stream = source instanceof Readable ? source : Readable.from(source);
+  // A cancel can end the download while tar-stream loads: until the listeners below are on, its
+  // error is held here, where it would otherwise be thrown as uncaught and leave the read hanging.
+  let failed: unknown;
+  stream.on("error", (error: unknown) => (failed ??= error));
+  const { extract } = await import("tar-stream");
+  if (failed !== undefined) throw failed;
   const view: LayerView = { nodes: new Map(), deleted: [], opaque: [] };
   const first = await peek(stream);
   let input: Readable = first.stream;
