@@ -1,9 +1,9 @@
 // The build commands end to end: the built canvos against the stand-in Earthly (test/bin/earthly).
-import { existsSync, readdirSync, readFileSync, symlinkSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { formatSize } from "../../src/report/summary.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { canvos, workspace, ROOT } from "../support/cli.js";
 import { FAKE_BIN_DIR, pathWithFake, readRecord, writeArg } from "../support/fake-earthly.js";
 
@@ -12,7 +12,9 @@ const ARG = "IMAGE_REGISTRY=ttl.sh\nOS_DISTRIBUTION=ubuntu\nIMAGE_REPO=$OS_DISTR
 function setup(arg = ARG) {
   const cwd = workspace();
   writeArg(cwd, arg);
+  // Beside the workspace, not in it (canvos must never see it); removed with the workspace.
   const record = join(cwd, "..", `${cwd.split("/").pop()}-record.json`);
+  onTestFinished(() => rmSync(record, { force: true }));
   const env = (extra: Record<string, string> = {}) => ({ PATH: pathWithFake(), FAKE_EARTHLY_RECORD: record, ...extra });
   return { cwd, record, env };
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canvos, ROOT, workspace } from "../support/cli.js";
+import { waitFor } from "../support/wait.js";
 import { dockerAvailable, removeImages, requireService, uniqueImageTag } from "../support/docker.js";
 
 const STAND_IN = join(ROOT, "test/bin/docker");
@@ -176,7 +177,8 @@ describe.skipIf(!runDocker)("vendor-base through the recording docker stand-in",
     const log = join(cwd, "docker.jsonl");
     const child = canvos(["vendor-base", "slem", "--docker", STAND_IN], { cwd, env: { SLE_REGCODE: "code-Zx81-e2e", FAKE_DOCKER_LOG: log, FAKE_DOCKER_BUILD_SLEEP_MS: "20000" } });
     const started = Date.now();
-    while (calls(log).length === 0 && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The stand-in says when its signal handlers are on; a signal before that would end it unlogged.
+    await waitFor(() => existsSync(log) && readFileSync(log, "utf8").includes('{"building":true}'), 15_000);
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
