@@ -12,6 +12,10 @@ export interface VendorSecret {
 }
 
 export interface FlavourSpec {
+  /** Its definition's folder in vendor-base/: flavours that differ by a build argument share one. */
+  definition: string;
+  /** Build arguments of the definition that make this flavour of it. */
+  definitionArgs: Readonly<Record<string, string>>;
   /** The .arg values a build on this image needs. */
   distribution: "rhel" | "ubuntu" | "sles";
   osVersion: string | undefined;
@@ -47,9 +51,11 @@ const RED_HAT: readonly (readonly VendorSecret[])[] = [
 const RED_HAT_NEEDS = "a Red Hat account with a RHEL subscription: RH_USERNAME and RH_PASSWORD, or RH_ORG and RH_ACTIVATION_KEY";
 
 export const FLAVOUR_SPECS: Readonly<Record<Flavour, FlavourSpec>> = {
-  rhel8: { distribution: "rhel", osVersion: undefined, fips: false, arch: "amd64", vendorImage: UBI8, framework: FRAMEWORK, secretSets: RED_HAT, needs: RED_HAT_NEEDS },
-  "rhel8-fips": { distribution: "rhel", osVersion: undefined, fips: true, arch: "amd64", vendorImage: UBI8, framework: `${FRAMEWORK}-fips`, secretSets: RED_HAT, needs: RED_HAT_NEEDS },
+  rhel8: { definition: "rhel8", definitionArgs: { FIPS: "false" }, distribution: "rhel", osVersion: undefined, fips: false, arch: "amd64", vendorImage: UBI8, framework: FRAMEWORK, secretSets: RED_HAT, needs: RED_HAT_NEEDS },
+  "rhel8-fips": { definition: "rhel8", definitionArgs: { FIPS: "true" }, distribution: "rhel", osVersion: undefined, fips: true, arch: "amd64", vendorImage: UBI8, framework: `${FRAMEWORK}-fips`, secretSets: RED_HAT, needs: RED_HAT_NEEDS },
   "ubuntu-focal-fips": {
+    definition: "ubuntu-focal-fips",
+    definitionArgs: {},
     distribution: "ubuntu",
     osVersion: "20",
     fips: true,
@@ -60,6 +66,8 @@ export const FLAVOUR_SPECS: Readonly<Record<Flavour, FlavourSpec>> = {
     needs: "an Ubuntu Pro subscription: its token in UBUNTU_PRO_TOKEN (ubuntu.com/pro/dashboard)",
   },
   slem: {
+    definition: "slem",
+    definitionArgs: {},
     distribution: "sles",
     osVersion: "5.4",
     fips: false,

@@ -28,7 +28,7 @@ export interface VendorOptions {
 
 export interface VendorPlan {
   flavour: Flavour;
-  /** Relative to the package: vendor-base/<flavour>/Dockerfile. */
+  /** Relative to the package: vendor-base/<definition>/Dockerfile. */
   definition: string;
   image: string;
   push: boolean;
@@ -87,10 +87,11 @@ export function createVendorPlan(options: VendorOptions): VendorPlan {
     VENDOR_BASE: checkImageFlag("--vendor-image", options.vendorImage) ?? spec.vendorImage,
     KAIROS_FRAMEWORK: framework,
     KAIROS_VERSION: kairosVersion,
+    ...spec.definitionArgs,
   };
   const secrets = allSecrets(spec).map((s) => ({ id: s.id, env: s.env, set: isSet(options.env, s), passed: isSet(options.env, s) }));
   const platform = `linux/${spec.arch}`;
-  const definition = `vendor-base/${options.flavour}/Dockerfile`;
+  const definition = `vendor-base/${spec.definition}/Dockerfile`;
   const argv = [
     options.docker,
     "build",
@@ -98,7 +99,7 @@ export function createVendorPlan(options: VendorOptions): VendorPlan {
     "--platform",
     platform,
     "--file",
-    join(VENDOR_BASE_DIR, options.flavour, "Dockerfile"),
+    join(VENDOR_BASE_DIR, spec.definition, "Dockerfile"),
     "--tag",
     image,
     ...(options.noCache ? ["--no-cache"] : []),

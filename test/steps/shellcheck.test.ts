@@ -73,7 +73,8 @@ describe.skipIf(!run)("shellcheck", () => {
       // RUN's own --mount flags are BuildKit's, not the shell's.
       return lines.filter((l) => l.text.startsWith("RUN ")).map((r) => snippet(`vendor-${flavour}-${r.line}.sh`, r.text.slice(4).replace(/^(--mount=\S+\s+)+/, ""), args));
     });
-    expect(runs.length).toBeGreaterThanOrEqual(8);
+    // Two RUN steps in each of the three definitions (rhel8 serves rhel8-fips too).
+    expect(runs.length).toBeGreaterThanOrEqual(6);
     expect(shellcheck([...steps, ...runs], "sh")).toBe("");
   });
 

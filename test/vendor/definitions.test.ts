@@ -11,10 +11,11 @@ import { createVendorPlan, missingSecrets } from "../../src/vendor/plan.js";
 import { PROJECT_ROOT } from "../support/workspace-copy.js";
 
 const DIR = join(PROJECT_ROOT, "vendor-base");
-const ALLOWED_ARGS = ["VENDOR_BASE", "KAIROS_FRAMEWORK", "KAIROS_VERSION", "DEBIAN_FRONTEND"];
+const ALLOWED_ARGS = ["VENDOR_BASE", "KAIROS_FRAMEWORK", "KAIROS_VERSION", "DEBIAN_FRONTEND", "FIPS"];
 const CREDENTIAL_NAME = /USER|PASS|TOKEN|KEY|SECRET|REGCODE|CODE|ORG|CRED/i;
 
-const definition = (flavour: string) => logicalLines(readFileSync(join(DIR, flavour, "Dockerfile"), "utf8"));
+const definitionFile = (flavour: (typeof FLAVOURS)[number]): string => join(DIR, FLAVOUR_SPECS[flavour].definition, "Dockerfile");
+const definition = (flavour: (typeof FLAVOURS)[number]) => logicalLines(readFileSync(definitionFile(flavour), "utf8"));
 const script = (name: string): string => readFileSync(join(DIR, "steps", name), "utf8");
 /** The secret ids a script reads: `/run/secrets/ID`, or through its `secret ID` helper. */
 const readsSecrets = (text: string): string[] => [...new Set([...text.matchAll(/\/run\/secrets\/([a-z][a-z-]*)/g), ...text.matchAll(/\$\(secret ([a-z][a-z-]*)\)/g)].map((m) => m[1] ?? ""))];
@@ -22,7 +23,12 @@ const readsSecrets = (text: string): string[] => [...new Set([...text.matchAll(/
 describe("vendor-base definitions", () => {
   it("every flavour has its definition, and every definition is a flavour's", () => {
     const folders = readdirSync(DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "steps").map((e) => e.name);
-    expect(folders.sort()).toEqual([...FLAVOURS].sort());
+    expect(folders.sort()).toEqual([...new Set(FLAVOURS.map((f) => FLAVOUR_SPECS[f].definition))].sort());
+    // A flavour that shares its definition sets it apart by the build arguments that definition declares.
+    for (const flavour of FLAVOURS) {
+      const declared = definition(flavour).flatMap((l) => /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(l.text)?.[1] ?? []);
+      for (const name of Object.keys(FLAVOUR_SPECS[flavour].definitionArgs)) expect(declared, `${flavour}: ARG ${name}`).toContain(name);
+    }
     for (const flavour of FLAVOURS) expect(definition(flavour).some((l) => l.text.startsWith("FROM "))).toBe(true);
   });
 
@@ -36,7 +42,7 @@ describe("vendor-base definitions", () => {
         for (const name of args) expect(ALLOWED_ARGS, `ARG ${name}`).toContain(name);
         expect(args.filter((name) => CREDENTIAL_NAME.test(name))).toEqual([]);
         expect(lines.filter((l) => /^(ENV|LABEL) /.test(l.text))).toEqual([]);
-        const text = readFileSync(join(DIR, flavour, "Dockerfile"), "utf8");
+        const text = readFileSync(definitionFile(flavour), "utf8");
         for (const secret of allSecrets(spec)) expect(text).not.toContain(secret.env);
       });
 
@@ -61,7 +67,8 @@ describe("vendor-base definitions", () => {
         const passed = plan.argv.flatMap((a, i) => (plan.argv[i - 1] === "--secret" ? [a] : []));
         expect(passed.sort()).toEqual(allSecrets(spec).map((s) => `id=${s.id},env=${s.env}`).sort());
         expect(plan.argv.join(" ")).not.toContain("value-of-");
-        expect(Object.keys(plan.buildArgs).sort()).toEqual(["KAIROS_FRAMEWORK", "KAIROS_VERSION", "VENDOR_BASE"]);
+        expect(Object.keys(plan.buildArgs).sort()).toEqual(["KAIROS_FRAMEWORK", "KAIROS_VERSION", "VENDOR_BASE", ...Object.keys(spec.definitionArgs)].sort());
+        for (const [name, value] of Object.entries(spec.definitionArgs)) expect(plan.argv).toContain(`${name}=${value}`);
         expect(plan.arg["OS_DISTRIBUTION"]).toBe(spec.distribution);
         expect(missingSecrets(spec, env)).toEqual([]);
         expect(missingSecrets(spec, {}).length).toBeGreaterThan(0);
