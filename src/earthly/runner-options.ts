@@ -17,14 +17,22 @@ export function runnerChoice(value: string): RunnerChoice {
   return value as RunnerChoice;
 }
 
-export function addRunnerOptions(cmd: Command): Command {
+/**
+ * The flags that choose where Earthly runs and from which images: the build commands take them,
+ * and `images` and `mirror` take the same ones, since which images a build pulls depends on them.
+ */
+export function addRunnerChoiceOptions(cmd: Command): Command {
   return cmd
     .option("--runner <runner>", "where Earthly runs: auto (a local Earthly if found, else Docker), native or docker", "auto")
     .option("--engine <engine>", "Earthly or its fork EarthBuild: auto (the local binary's; Earthly in Docker), earthly or earthbuild (default: $CANVOS_ENGINE, else auto)")
     .option("--earthly-image <ref>", "the image of the docker runner (default: $SPECTRO_PUB_REPO/earthly/earthly:v0.8.5; earthbuild/earthbuild:v0.8.18 for --engine earthbuild)")
     .option("--buildkit-image <ref>", "the BuildKit image of the proxy-mode helper (default: $SPECTRO_PUB_REPO/earthly/buildkitd:v0.8.5; earthbuild/buildkitd:v0.8.18 for --engine earthbuild)")
+    .option("--buildkit-host <url>", "use a remote BuildKit (Earthly --buildkit-host), e.g. tcp://buildkit.example.com:8372");
+}
+
+export function addRunnerOptions(cmd: Command): Command {
+  return addRunnerChoiceOptions(cmd)
     .option("--secret <NAME>", "a build secret: its value from $NAME, or asked for on a terminal; never on a command line (repeatable)", collect, [])
-    .option("--buildkit-host <url>", "use a remote BuildKit (Earthly --buildkit-host), e.g. tcp://buildkit.example.com:8372")
     .option("--remote-cache <ref>", "Earthly's registry cache (--remote-cache; written with --push)")
     .option("--ci", "CI mode: Earthly --ci (strict, no interactive debugger) that still writes the ISO to build/");
 }

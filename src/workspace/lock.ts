@@ -21,7 +21,8 @@ export interface WorkspaceLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine with that pid exists. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -105,7 +106,7 @@ function removeStale(path: string, judged: LockSeen): void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       // Its holder died between taking it and letting go: nothing of it is in use.
       const holder = Number.parseInt(readTakeover(takeover), 10);
-      if (!Number.isNaN(holder) && !alive(holder)) rmSync(takeover, { force: true });
+      if (!Number.isNaN(holder) && !processAlive(holder)) rmSync(takeover, { force: true });
       else if (wait >= 200) return;
       else pause(2);
     }
@@ -167,7 +168,7 @@ export function acquireLock(cwd: string, command: string): WorkspaceLock {
     if (lock === undefined) continue;
     const { owner } = lock;
     // A lock from another host cannot be checked; only a dead local pid (or garbage) is stale.
-    if (owner && (owner.host !== me.host || alive(owner.pid))) {
+    if (owner && (owner.host !== me.host || processAlive(owner.pid))) {
       throw new EnvironmentError(
         `another canvos run is using this workspace: \`canvos ${owner.command}\` (pid ${owner.pid}${owner.host !== me.host ? ` on ${owner.host}` : ""}), started ${owner.started}`,
         `wait for it to finish, or remove ${LOCK_FILE} if that run is gone`,

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ISO_TOOLS } from "./make-iso.mjs";
 import { dockerAvailable, missingTools } from "./services.js";
 import { TEST_IMAGE_LABEL } from "./temp.js";
+import { processAlive } from "../../src/workspace/lock.js";
 
 const RUN_PREFIX = "canvos-test-run-";
 
@@ -29,20 +30,11 @@ function removeStandInImages(root: string): void {
   rmSync(log, { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Folders of earlier runs that never reached their teardown (interrupted): their vitest is gone. */
 function sweepDeadRuns(base: string): void {
   for (const entry of readdirSync(base)) {
     const pid = Number(/^canvos-test-run-(\d+)-/.exec(entry)?.[1]);
-    if (pid > 0 && !alive(pid)) rmSync(join(base, entry), { recursive: true, force: true });
+    if (pid > 0 && !processAlive(pid)) rmSync(join(base, entry), { recursive: true, force: true });
   }
 }
 
