@@ -52,10 +52,10 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
   // --k8s-version is part of the configuration: refused now, before Docker or Earthly is asked anything.
   if (BUILDS_PROVIDERS[options.command]) selectK8sVersions(resolved, options.k8sVersions);
   // Before Docker is asked anything: a missing file is a configuration error (exit 2), nothing ran.
-  const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command]);
+  const staging = planStaging(resolved.config, request.cwd, BUILDS_ISO[options.command], resolved.sources);
   // The same file checks as `canvos validate`, now rather than forty minutes in: an ISO carrying
   // user-data with the template's placeholder token installs devices that never register.
-  const files = await checkFiles(resolved.config, request.cwd, { iso: BUILDS_ISO[options.command] });
+  const files = await checkFiles(resolved.config, request.cwd, { iso: BUILDS_ISO[options.command], sources: resolved.sources });
   const fileErrors = files.problems.filter((p) => p.severity === "error");
   if (fileErrors.length > 0) {
     throw new ConfigError(`${fileErrors.length} ${fileErrors.length === 1 ? "error" : "errors"} in the files the build uses; nothing was built`, files.problems);

@@ -6,7 +6,8 @@ import { lstat } from "node:fs/promises";
 import { X509Certificate } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import type { Problem } from "../errors.js";
-import type { Config } from "./types.js";
+import type { Config, Source } from "./types.js";
+import { atSources } from "./resolve.js";
 import { printable } from "../text.js";
 import { readHead, readRegularFile, UnreadableFileError } from "../workspace/safe-fs.js";
 
@@ -37,13 +38,19 @@ const PLACEHOLDERS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
  * `iso: false` for builds that make no ISO: they never read user-data or the cluster definition.
  * A path left out of `config` (its value is invalid) is not checked.
  */
-export async function checkFiles(config: Partial<Pick<Config, "PROXY_CERT_PATH" | "CLUSTERCONFIG">>, cwd: string, options: { iso: boolean } = { iso: true }): Promise<FileReport> {
+export async function checkFiles(
+  config: Partial<Pick<Config, "PROXY_CERT_PATH" | "CLUSTERCONFIG">>,
+  cwd: string,
+  options: { iso?: boolean; sources?: Readonly<Record<string, Source>> } = {},
+): Promise<FileReport> {
+  const iso = options.iso ?? true;
   const report: FileReport = { files: [], problems: [], secrets: [] };
-  if (options.iso) await checkUserData(resolvePath(cwd, "user-data"), "user-data", report);
+  if (iso) await checkUserData(resolvePath(cwd, "user-data"), "user-data", report);
   if (config.PROXY_CERT_PATH !== undefined && config.PROXY_CERT_PATH !== "") await checkCertificate(resolvePath(cwd, config.PROXY_CERT_PATH), config.PROXY_CERT_PATH, report);
-  if (options.iso && config.CLUSTERCONFIG !== undefined && config.CLUSTERCONFIG !== "") await checkClusterConfig(resolvePath(cwd, config.CLUSTERCONFIG), config.CLUSTERCONFIG, report);
+  if (iso && config.CLUSTERCONFIG !== undefined && config.CLUSTERCONFIG !== "") await checkClusterConfig(resolvePath(cwd, config.CLUSTERCONFIG), config.CLUSTERCONFIG, report);
   await checkLuetAuth(resolvePath(cwd, "spectro-luet-auth.yaml"), "spectro-luet-auth.yaml", report);
   await checkEarthlyDefaults(cwd, report);
+  report.problems = atSources(report.problems, options.sources);
   return report;
 }
 

@@ -331,6 +331,17 @@ export function displayPath(cwd: string, path: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
+/**
+ * Problems reported at a parameter's name, moved to where the user set it (`.arg:12`,
+ * `--CLUSTERCONFIG`), as the configuration's own problems are; a default stays at the name.
+ */
+export function atSources(problems: readonly Problem[], sources: Readonly<Record<string, Source>> | undefined): Problem[] {
+  return problems.map((problem) => {
+    const source = sources?.[problem.where];
+    return source === undefined || source.kind === "default" ? problem : { ...problem, where: locate(source), message: `${problem.where}: ${problem.message}` };
+  });
+}
+
 export function locate(source: Source | undefined): string {
   switch (source?.kind) {
     case "file":

@@ -33,7 +33,7 @@ export async function validateWorkspace(request: ResolveOptions, extras: Resolve
   const resolution = await resolveConfig(request, extras);
   const { resolved: r, text, invalid, errors } = resolution;
   // The files are checked as far as the values that name them are valid.
-  const report = await checkFiles(r.config, request.cwd);
+  const report = await checkFiles(r.config, request.cwd, { sources: r.sources });
   const problems = [...errors, ...r.warnings, ...report.problems];
   const row = (name: string, value: string, source: Source | undefined): ResolvedParameter => {
     const why = invalid.get(name);

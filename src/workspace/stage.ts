@@ -4,7 +4,8 @@
 // and Earthly gets that relative path; a file already inside the context is passed as it is.
 import { constants, copyFileSync, mkdirSync, realpathSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from "node:path";
-import type { Config } from "../config/types.js";
+import type { Config, Source } from "../config/types.js";
+import { atSources } from "../config/resolve.js";
 import { ConfigError, EnvironmentError, type Problem } from "../errors.js";
 import { fsReason } from "./fs-errors.js";
 import { isMissingClusterConfig } from "../config/files.js";
@@ -63,7 +64,7 @@ function insideContext(cwd: string, file: string): boolean {
  * checkFiles says so in a warning, for validate and the build alike. Commands that make no ISO
  * never read it: it passes through unchanged.
  */
-export function planStaging(config: Config, cwd: string, buildsIso: boolean): Staging {
+export function planStaging(config: Config, cwd: string, buildsIso: boolean, sources?: Readonly<Record<string, Source>>): Staging {
   const staging: Staging = { args: {}, files: [] };
   const problems: Problem[] = [];
   const wanted: PathParameter[] = [PROXY_CERT, ...(buildsIso ? [CLUSTER_CONFIG] : [])];
@@ -97,7 +98,7 @@ export function planStaging(config: Config, cwd: string, buildsIso: boolean): St
   if (problems.length > 0) {
     throw new ConfigError(
       problems.length === 1 ? "a file the build needs is missing" : "files the build needs are missing",
-      problems,
+      atSources(problems, sources),
       "fix the path in the arg file or on the command line (canvos validate checks it)",
     );
   }

@@ -86,7 +86,7 @@ describe("files from outside the workspace are staged into it", () => {
     writeArg(cwd, `PROXY_CERT_PATH=${join(side, "nope.pem")}\nCLUSTERCONFIG=${join(side, "nope.tgz")}\n`);
     const r = await canvos(["iso"], { cwd, env });
     expect(r.exitCode, String(r.stderr)).toBe(2);
-    expect(r.stderr).toMatch(/PROXY_CERT_PATH: error: .*nope\.pem: no such file or folder/);
+    expect(r.stderr).toMatch(/^\.arg:1: error: PROXY_CERT_PATH: .*nope\.pem: no such file or folder/m);
     expect(r.stderr).not.toMatch(/CLUSTERCONFIG: error/);
     expect(existsSync(record), "Earthly ran").toBe(false);
     expect(existsSync(join(cwd, ".canvos"))).toBe(false);

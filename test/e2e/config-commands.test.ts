@@ -91,8 +91,9 @@ describe("canvos validate", () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^user-data:\d+: error: stylus\.site\.edgeHostToken still holds a template placeholder/m);
     expect(r.stderr).toMatch(/^user-data:\d+: error: users\.0\.passwd still holds the template placeholder ####/m);
-    expect(r.stderr).toContain("PROXY_CERT_PATH: error: proxy.pem holds a PEM block that is not a valid X.509 certificate");
-    expect(r.stderr).toContain("CLUSTERCONFIG: warning: missing-spc.tgz does not exist");
+    // A file named in the arg file is reported at the line that names it.
+    expect(r.stderr).toContain(".arg:1: error: PROXY_CERT_PATH: proxy.pem holds a PEM block that is not a valid X.509 certificate");
+    expect(r.stderr).toContain(".arg:2: warning: CLUSTERCONFIG: missing-spc.tgz does not exist");
     expect(r.stderr).toContain("spectro-luet-auth.yaml: error: auth.serveraddress is missing or empty");
     expect(r.stdout + r.stderr).not.toContain("pa55word");
   });

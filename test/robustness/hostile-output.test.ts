@@ -115,7 +115,7 @@ describe("a CLUSTERCONFIG that is not a gzip archive", () => {
     writeArg(cwd, `CUSTOM_TAG=demo\nCLUSTERCONFIG=${join(outside, "spc.tgz")}\n`);
     const v = await canvos(["validate"], { cwd, env: env() });
     expect(v.exitCode).toBe(2);
-    expect(String(v.stderr)).toContain("CLUSTERCONFIG: error:");
+    expect(String(v.stderr)).toContain(".arg:2: error: CLUSTERCONFIG:");
     expect(String(v.stderr)).toContain("is not a gzip archive");
     const r = await canvos(["iso"], { cwd, env: env() });
     expect(r.exitCode).toBe(2);
