@@ -3,10 +3,13 @@
 import type { Command } from "commander";
 import type { ResolveOptions } from "../config/types.js";
 import { loadPulledSet } from "../plan/pulled-run.js";
+import type { PulledImage } from "../plan/pulled-images.js";
 import { formatProblem } from "../cli/handle-error.js";
 import { jsonText, printable } from "../text.js";
 import { missingError, parseEndpoint, runMirror, type MirrorOutcome } from "./run.js";
 import type { CopyResult } from "./copy.js";
+import { InterruptedError } from "../errors.js";
+import { SignalWatch } from "../earthly/runner.js";
 
 export function sizeText(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -41,25 +44,38 @@ export async function mirrorCommandRun(self: Command, request: ResolveOptions): 
   const opts = self.opts<{ to: string; from?: string; allPlatforms?: boolean; json?: boolean }>();
   const to = parseEndpoint("--to", opts.to, request.cwd);
   const from = opts.from === undefined ? undefined : parseEndpoint("--from", opts.from, request.cwd);
-  let images;
+  let images: PulledImage[] | undefined;
   if (from === undefined) {
     const set = await loadPulledSet(request, self.opts());
     for (const warning of set.warnings) process.stderr.write(formatProblem(warning) + "\n");
     images = set.images;
   }
-  const outcome = await runMirror({
-    from,
-    to,
-    ...(images !== undefined ? { images } : {}),
-    allPlatforms: opts.allPlatforms === true,
-    env: request.env,
-    onWarning: (message) => process.stderr.write(`mirror: warning: ${printable(message)}\n`),
-    events: {
-      onResult: (result) => process.stderr.write(resultLine(result, to.kind === "oci") + "\n"),
-      onFailure: (label, error) => process.stderr.write(`mirror: ${printable(label)}: ${printable(error instanceof Error ? error.message : String(error))}\n`),
-    },
-  });
+  // Ctrl-C ends every request at once; the copies then end with their partial files removed, and
+  // the run ends as interrupted (130/143), not cut off mid-write by Node's default handler.
+  const watch = new SignalWatch();
+  let outcome: MirrorOutcome;
+  try {
+    outcome = await runMirror({
+      from,
+      to,
+      ...(images !== undefined ? { images } : {}),
+      allPlatforms: opts.allPlatforms === true,
+      env: request.env,
+      signal: watch.cancelSignal,
+      onWarning: (message) => process.stderr.write(`mirror: warning: ${printable(message)}\n`),
+      events: {
+        onResult: (result) => process.stderr.write(resultLine(result, to.kind === "oci") + "\n"),
+        // After a Ctrl-C every copy fails with the cancel: one line says so, not one per image.
+        onFailure: (label, error) => {
+          if (watch.received === undefined) process.stderr.write(`mirror: ${printable(label)}: ${printable(error instanceof Error ? error.message : String(error))}\n`);
+        },
+      },
+    });
+  } finally {
+    watch.dispose();
+  }
   process.stderr.write(summaryLine(outcome) + "\n");
+  if (watch.received !== undefined) throw new InterruptedError(watch.received, `after ${outcome.seconds.toFixed(1)} s; what was copied stays, and a second run goes on from there`);
   if (opts.json) {
     process.stdout.write(
       jsonText({

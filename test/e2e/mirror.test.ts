@@ -1,7 +1,9 @@
 // canvos images and canvos mirror against real registries: two docker-registry processes of this
 // test's own on loopback, real multi-platform OCI indexes pushed into the source one for every
 // image `canvos images` lists, then copies to the second registry, into an OCI layout and back.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { execaSync } from "execa";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -224,6 +226,46 @@ describe.skipIf(!available)("canvos images and mirror", () => {
       expect(parseJson<MirrorJson>(out.stdout).missing).toEqual([]);
     } finally {
       await locked.stop();
+    }
+  }, 120_000);
+
+  it("Ctrl-C mid-copy ends it as interrupted (130), no partial blob left in the layout", async () => {
+    // The source seen through a proxy that forwards everything but holds the first layer download
+    // after its first bytes: the moment canvos is writing a blob, reached by a handshake.
+    let stalled: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (stalled = resolve));
+    const held: ServerResponse[] = [];
+    const proxy = createServer((req, res) => {
+      const upstream = httpRequest({ host: "127.0.0.1", port: Number(source.host.split(":")[1]), path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const layer = req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "") && Number(answer.headers["content-length"]) > 64 * 1024;
+        if (!layer || held.length > 0) return void answer.pipe(res);
+        held.push(res);
+        answer.once("data", (chunk: Buffer) => {
+          res.write(chunk.subarray(0, 1024), () => stalled());
+          answer.destroy();
+        });
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const via = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const dir = join(ws, "interrupted");
+    try {
+      writeFileSync(join(ws, "via.arg"), `SPECTRO_PUB_REPO=${via}/pub\nKAIROS_BASE_IMAGE_URL=${via}/pub\nSPECTRO_LUET_REPO=${via}/luet\nK8S_VERSION=1.29.2\n`);
+      const child = canvos(["mirror", "--arg-file", "via.arg", "--to", `oci:${dir}`], { cwd: ws, env: { DOCKER_CONFIG: join(ws, ".docker-none") } });
+      await reached;
+      child.kill("SIGINT");
+      const result = await child;
+      expect(result.exitCode, result.stderr).toBe(130);
+      expect(result.stderr).toMatch(/^canvos: interrupted by SIGINT after \d+\.\d s; what was copied stays/m);
+      expect(result.stderr).not.toContain("AbortError");
+      const blobs = join(dir, "blobs", "sha256");
+      expect(existsSync(blobs) ? readdirSync(blobs).filter((name) => name.endsWith(".part")) : []).toEqual([]);
+    } finally {
+      for (const res of held) res.destroy();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   }, 120_000);
 
