@@ -7,39 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvironmentError } from "../errors.js";
 import { streamTool } from "../earthly/runner.js";
+import { bootArgs, MACHINES, type Machine } from "./machines.js";
 
 export const DEFAULT_BOOT_TIMEOUT_SECONDS = 300;
 const BANNER = /Linux version \d+\.\d+\S*/;
 const KEEP_LINES = 20;
 
-interface Machine {
-  qemu: string;
-  code: string;
-  vars: string;
-  packages: string;
-  args: (iso: string, vars: string) => string[];
-}
-
-export const MACHINES: Readonly<Record<string, Machine>> = {
-  amd64: {
-    qemu: "qemu-system-x86_64",
-    code: "/usr/share/OVMF/OVMF_CODE.fd",
-    vars: "/usr/share/OVMF/OVMF_VARS.fd",
-    packages: "qemu-system-x86 ovmf",
-    args: (iso, vars) => ["-machine", "q35", "-m", "1024", "-drive", `if=pflash,format=raw,readonly=on,file=${MACHINES["amd64"]?.code ?? ""}`, "-drive", `if=pflash,format=raw,file=${vars}`, "-cdrom", iso],
-  },
-  arm64: {
-    qemu: "qemu-system-aarch64",
-    code: "/usr/share/AAVMF/AAVMF_CODE.fd",
-    vars: "/usr/share/AAVMF/AAVMF_VARS.fd",
-    packages: "qemu-system-arm qemu-efi-aarch64",
-    args: (iso, vars) => [
-      "-machine", "virt", "-cpu", "max", "-m", "1024",
-      "-drive", `if=pflash,format=raw,readonly=on,file=${MACHINES["arm64"]?.code ?? ""}`, "-drive", `if=pflash,format=raw,file=${vars}`,
-      "-drive", `if=none,id=cd,format=raw,media=cdrom,readonly=on,file=${iso}`, "-device", "virtio-scsi-pci", "-device", "scsi-cd,drive=cd",
-    ],
-  },
-};
 
 export interface BootResult {
   booted: boolean;
@@ -132,8 +105,7 @@ export async function bootIso(iso: string, options: { arch: string; timeoutSecon
   copyFileSync(machine.vars, vars);
   const native = (options.arch === "amd64" && process.arch === "x64") || (options.arch === "arm64" && process.arch === "arm64");
   const kvm = native && (await kvmWorks(machine, options.env));
-  const accel = kvm ? ["-accel", "kvm"] : ["-accel", "tcg"];
-  const args = [...accel, ...machine.args(iso, vars), "-display", "none", "-serial", "stdio", "-monitor", "none", "-nic", "none", "-no-reboot"];
+  const args = bootArgs(machine, iso, vars, kvm ? "kvm" : "tcg");
   const stop = new AbortController();
   const onOuter = (): void => stop.abort();
   options.signal?.addEventListener("abort", onOuter, { once: true });

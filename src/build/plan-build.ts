@@ -13,6 +13,7 @@ import { localImageCommands } from "../image/commands.js";
 import { createPlan, selectK8sVersions, type BuildPlan, type PlannedProcess } from "../plan/plan.js";
 import { BUILDS_ISO, BUILDS_PROVIDERS, type BuildCommand } from "../plan/targets.js";
 import { planStaging, type Staging } from "../workspace/stage.js";
+import { bootArgs, MACHINES } from "../boot/machines.js";
 
 export interface BuildOptions {
   command: BuildCommand;
@@ -82,7 +83,7 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
     pathArgs: staging.args,
   });
   plan.warnings.push(...prepared.notes, ...files.problems);
-  plan.processes = plannedProcesses(plan, prepared, options.runner ?? DEFAULT_RUNNER_SETTINGS, resolved.config, request);
+  plan.processes = plannedProcesses(plan, prepared, options.runner ?? DEFAULT_RUNNER_SETTINGS, resolved.config, request, options.boot);
   if (options.boot !== undefined && !options.dryRun) {
     // Said now, not after the build: --boot without QEMU would fail forty minutes in.
     const { bootPrerequisites } = await import("../boot/qemu.js");
@@ -95,11 +96,10 @@ export async function planBuild(options: BuildOptions, cancel?: AbortSignal): Pr
 /**
  * What the run will start, in order, built by the same functions that start it: the Earthly
  * image's check, the proxy helper's life, Earthly itself (natively or as `docker run ...`), its
- * version, the image checks. (--boot's QEMU, whose command depends on the firmware found then,
- * is not listed.) Secrets by name only; the random name of Earthly's container and the helper's published
- * port are only known when they exist.
+ * version, the image checks, --boot's QEMU. Secrets by name only; the random name of Earthly's
+ * container, the helper's published port and QEMU's accelerator are only known when they exist.
  */
-function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: RunnerSettings, config: Config, request: ResolveOptions): PlannedProcess[] {
+function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: RunnerSettings, config: Config, request: ResolveOptions, boot: BuildOptions["boot"]): PlannedProcess[] {
   const { cwd, env } = request;
   const title = ENGINE_NAMES[prepared.engine].title;
   const docker = (purpose: string, args: readonly string[], extra: Partial<PlannedProcess> = {}): PlannedProcess => ({ purpose, argv: ["docker", ...args], env: [], ...extra });
@@ -134,6 +134,16 @@ function plannedProcesses(plan: BuildPlan, prepared: PreparedRunner, settings: R
     processes.push(docker(`check ${image.ref}: its platform`, check.inspect), docker(`check ${image.ref}: its /etc/os-release`, check.save));
   }
   if (helper !== undefined) processes.push(docker("remove the BuildKit helper (after success, failure or Ctrl-C)", helper.remove));
+  const iso = plan.artifacts.find((a) => a.endsWith(".iso"));
+  const machine = MACHINES[config.ARCH];
+  if (boot !== undefined && iso !== undefined && machine !== undefined) {
+    processes.push({
+      purpose: `--boot: the ISO in QEMU with UEFI firmware, until the kernel's banner (at most ${boot.timeoutSeconds} s)`,
+      // The accelerator is decided then (KVM where it really runs), the firmware's variables copied to a temporary folder.
+      argv: [machine.qemu, ...bootArgs(machine, iso, "<temp>/vars.fd", "<kvm or tcg>")],
+      env: [],
+    });
+  }
   return processes;
 }
 

@@ -158,6 +158,26 @@ describe("--boot", () => {
     expect(r.stderr).not.toContain("\u001b");
   }, 60_000);
 
+  it.skipIf(!existsSync("/usr/share/OVMF/OVMF_CODE.fd"))("the dry run's QEMU command is the one the run starts", async () => {
+    const cwd = setup();
+    // A stand-in QEMU that keeps its arguments and prints a kernel's banner at once.
+    const bin = workspace("canvos-qemu-");
+    const argvFile = join(bin, "argv.json");
+    writeFileSync(join(bin, "qemu-system-x86_64"), `#!/usr/bin/env node\nrequire("node:fs").writeFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)));\nconsole.log("[    0.000000] Linux version 6.1.0-standin");\nsetInterval(() => {}, 1000);\n`);
+    chmodSync(join(bin, "qemu-system-x86_64"), 0o755);
+    const withQemu = env({ PATH: `${bin}:${pathWithFake()}` });
+    const dry = await canvos(["iso", "--boot", "--boot-timeout", "60", "--dry-run", "--json"], { cwd, env: withQemu });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const planned = (JSON.parse(dry.stdout) as { processes: { purpose: string; argv: string[] }[] }).processes.at(-1);
+    expect(planned?.purpose).toContain("--boot");
+    const r = await canvos(["iso", "--boot", "--boot-timeout", "60"], { cwd, env: withQemu });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const started = JSON.parse(readFileSync(argvFile, "utf8")) as string[];
+    // What is known only then: the accelerator, and the temporary copy of the firmware's variables.
+    const known = (argv: readonly string[]) => argv.map((word, i) => (argv[i - 1] === "-accel" ? "<accel>" : word.replace(/file=.*vars\.fd$/, "file=<vars>")));
+    expect(known(["qemu-system-x86_64", ...started.map((word) => word.replace(`${cwd}/`, ""))])).toEqual(known(planned?.argv ?? []));
+  }, 60_000);
+
   it("--boot-timeout must be a number of seconds", async () => {
     const cwd = setup();
     const r = await canvos(["iso", "--boot", "--boot-timeout", "soon"], { cwd, env: env() });
