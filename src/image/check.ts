@@ -4,6 +4,7 @@
 import { posix } from "node:path";
 import { Readable } from "node:stream";
 import { EnvironmentError } from "../errors.js";
+import { MAX_MANIFEST } from "../registry/client.js";
 import { runTool, streamTool } from "../earthly/runner.js";
 import { localImageCommands } from "./commands.js";
 import { parseOsRelease, readLayer, resolveFile, type LayerView } from "./layers.js";
@@ -88,12 +89,12 @@ async function osReleaseFromDockerSave(docker: string, ref: string, options: Ima
         let size = 0;
         body.on("data", (c: unknown) => {
           size += (c as Buffer).length;
-          if (size <= MAX_IMAGE_JSON) parts.push(c as Buffer);
+          if (size <= MAX_MANIFEST) parts.push(c as Buffer);
         });
         body.on("end", () => {
           // Too large or not JSON: no manifest, said below.
           try {
-            if (size <= MAX_IMAGE_JSON) manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+            if (size <= MAX_MANIFEST) manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
           } catch {
             manifest = undefined;
           }
@@ -136,13 +137,10 @@ interface Descriptor {
   platform?: { os?: string; architecture?: string };
 }
 
-/** A manifest, index or image config is a few KiB: more than this is not an image's, and not read on. */
-export const MAX_IMAGE_JSON = 4 * 1024 * 1024;
-
 async function json(response: Response, ref: string, what: string): Promise<Record<string, unknown>> {
   const { readLimited } = await import("../registry/client.js");
-  const text = await readLimited(response, MAX_IMAGE_JSON);
-  if (text === undefined) throw new EnvironmentError(`the registry answered with more than ${MAX_IMAGE_JSON / 1048576} MiB for the ${what} of ${ref}; an image's ${what} is a few KiB`, "check that IMAGE_REGISTRY names a container registry");
+  const text = await readLimited(response, MAX_MANIFEST);
+  if (text === undefined) throw new EnvironmentError(`the registry answered with more than ${MAX_MANIFEST / 1048576} MiB for the ${what} of ${ref}; an image's ${what} is a few KiB`, "check that IMAGE_REGISTRY names a container registry");
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;

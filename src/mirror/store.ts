@@ -7,13 +7,10 @@ import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { createHash, randomBytes } from "node:crypto";
 import * as z from "zod";
-import { MANIFEST_ACCEPT, readLimitedBytes, RegistryClient, type RegistryOptions } from "../registry/client.js";
+import { MANIFEST_ACCEPT, MAX_MANIFEST, readLimitedBytes, RegistryClient, type RegistryOptions } from "../registry/client.js";
 import { parseImageRef, registryScheme, type ImageRef } from "../registry/reference.js";
 import { BuildError, EnvironmentError } from "../errors.js";
 import { readRegularFileSync } from "../workspace/safe-fs.js";
-
-/** Far above any real manifest or index; a bigger answer is not one. */
-export const MAX_MANIFEST = 4 * 1024 * 1024;
 
 export interface Manifest {
   bytes: Buffer;

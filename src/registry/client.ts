@@ -26,6 +26,9 @@ export interface RegistryOptions extends CredentialLookup {
   signal?: AbortSignal | undefined;
 }
 
+/** A manifest, index or image config is a few KiB: more than this is not an image's, and not read on. */
+export const MAX_MANIFEST = 4 * 1024 * 1024;
+
 /** A token response holds a token of a few KiB; a body beyond this is not one. */
 export const MAX_TOKEN_RESPONSE = 1024 * 1024;
 

@@ -4,7 +4,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkImage, MAX_IMAGE_JSON } from "../../src/image/check.js";
+import { checkImage } from "../../src/image/check.js";
+import { MAX_MANIFEST } from "../../src/registry/client.js";
 import { EnvironmentError } from "../../src/errors.js";
 
 const servers: Server[] = [];
@@ -31,8 +32,8 @@ describe("registry reads in the image checks", () => {
       // Chunked, endless: only a reader that stops can finish.
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       const pump = (): void => {
-        while (sent < 64 * MAX_IMAGE_JSON && res.write(chunk)) sent += chunk.length;
-        if (sent < 64 * MAX_IMAGE_JSON) res.once("drain", pump);
+        while (sent < 64 * MAX_MANIFEST && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * MAX_MANIFEST) res.once("drain", pump);
         else res.end();
       };
       res.on("close", () => res.removeAllListeners("drain"));
@@ -41,12 +42,12 @@ describe("registry reads in the image checks", () => {
     const error = await checkImage(`${host}/big:1`, opts).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as Error).message).toBe(`the registry answered with more than 4 MiB for the manifest of ${host}/big:1; an image's manifest is a few KiB`);
-    expect(sent).toBeLessThan(16 * MAX_IMAGE_JSON);
+    expect(sent).toBeLessThan(16 * MAX_MANIFEST);
 
     const declared = await registry((req, res) => {
       if (req.url === "/v2/") return res.end("{}");
       if (req.url?.includes("/manifests/")) return res.end(manifest);
-      res.writeHead(200, { "content-length": String(MAX_IMAGE_JSON + 1) });
+      res.writeHead(200, { "content-length": String(MAX_MANIFEST + 1) });
       res.write("{");
     });
     const big = await checkImage(`${declared}/big:1`, opts).catch((e: unknown) => e);
