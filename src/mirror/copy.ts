@@ -200,22 +200,18 @@ export class Copier {
       return;
     }
     const from = await holder;
-    await this.limit(async () => {
-      if (await this.destination.hasBlob(repository, digest)) {
-        this.stats.presentBlobs++;
-        return;
-      }
-      if (from !== "" && this.destination.mountBlob !== undefined && (await this.destination.mountBlob(repository, digest, from))) {
-        this.stats.mountedBlobs++;
-        return;
-      }
-      await this.stream(job, digest, size, uploaded);
-    });
+    await this.limit(() => this.transfer(job, digest, size, uploaded, from));
   }
 
-  private async transfer(job: CopyJob, digest: string, size: number, uploaded: Counter): Promise<void> {
-    if (await this.destination.hasBlob(job.destination.repository, digest)) {
+  /** The blob at the destination: already there, mounted from `mountFrom` (a repository there that has it), or streamed. */
+  private async transfer(job: CopyJob, digest: string, size: number, uploaded: Counter, mountFrom = ""): Promise<void> {
+    const repository = job.destination.repository;
+    if (await this.destination.hasBlob(repository, digest)) {
       this.stats.presentBlobs++;
+      return;
+    }
+    if (mountFrom !== "" && this.destination.mountBlob !== undefined && (await this.destination.mountBlob(repository, digest, mountFrom))) {
+      this.stats.mountedBlobs++;
       return;
     }
     await this.stream(job, digest, size, uploaded);
