@@ -9,7 +9,6 @@ import { evaluateTarget, NATIVE, type Platform, type Step } from "../earthfile/e
 import { expandTag } from "../earthfile/expand.js";
 import { flagWords, isTargetRef, logicalLines, splitWords } from "../earthfile/lexer.js";
 import { shellOutLocally } from "../earthfile/local-shell-out.js";
-import { readEarthfile } from "../earthfile/reader.js";
 import type { EarthfileModel } from "../earthfile/types.js";
 import { defaultBuildkitImage, defaultEarthlyImage } from "../earthly/docker-runner.js";
 import { proxyEnv } from "../earthly/runner-setup.js";
@@ -17,6 +16,7 @@ import type { Engine } from "../earthly/engine.js";
 import { PARAMETERS } from "../config/parameters.js";
 import { splitReference } from "../config/image-ref.js";
 import type { ResolvedConfig } from "../config/types.js";
+import type { WorkspaceEarthfile } from "../config/earthfile-args.js";
 import { ConfigError, type Problem } from "../errors.js";
 import { readRegularFileSync } from "../workspace/safe-fs.js";
 import { createPlan } from "./plan.js";
@@ -64,6 +64,8 @@ export interface RunnerImages {
 
 export interface PulledRequest {
   resolved: ResolvedConfig;
+  /** The workspace's Earthfile, as the configuration was checked against it. */
+  earthfile: WorkspaceEarthfile;
   cwd: string;
   command: BuildCommand;
   k8sVersions: readonly string[];
@@ -99,13 +101,10 @@ export function pulledImages(request: PulledRequest): PulledSet {
   const { resolved, cwd } = request;
   const config = resolved.config;
   const plan = createPlan({ command: request.command, resolved, earthly: "earthly", k8sVersions: request.k8sVersions, push: false, noCache: false, earthlyFlags: [] });
-  let text: string;
-  try {
-    text = readRegularFileSync(join(cwd, "Earthfile"), MAX_FILE).toString("utf8");
-  } catch (error) {
-    throw new ConfigError(`cannot read the Earthfile in ${cwd}: ${(error as Error).message}`, [], "run canvos in the workspace (the folder with the Earthfile and .arg)");
+  if ("unreadable" in request.earthfile) {
+    throw new ConfigError(`cannot read the Earthfile in ${cwd}: ${request.earthfile.unreadable}`, [], "run canvos in the workspace (the folder with the Earthfile and .arg)");
   }
-  const model = readEarthfile(text, "Earthfile");
+  const model = request.earthfile.model;
   const images = new Map<string, { neededBy: Set<string>; platforms: Set<Platform>; wholeRepository: boolean; flag?: string }>();
   const downloads = new Map<string, Set<string>>();
   const problems: Problem[] = [];

@@ -1,6 +1,6 @@
 // From the command line to the pulled-image set: the configuration as every command loads it, and
 // the runner the build would pick (its images are pulled too).
-import { loadWorkspaceConfig } from "../config/earthfile-args.js";
+import { loadWorkspace } from "../config/earthfile-args.js";
 import type { ResolveOptions } from "../config/types.js";
 import { dockerEngine, engineOfBinary } from "../earthly/engine.js";
 import { locateEarthly } from "../earthly/locate.js";
@@ -10,7 +10,7 @@ import { pulledImages, type PulledSet, type RunnerImages } from "./pulled-images
 
 export async function loadPulledSet(request: ResolveOptions, opts: Record<string, unknown>): Promise<PulledSet> {
   const settings = runnerSettings(opts, request.env);
-  const resolved = await loadWorkspaceConfig(request);
+  const { resolved, earthfile } = await loadWorkspace(request);
   const choice = settings.engine ?? "auto";
   let runner: RunnerImages = { kind: "docker", engine: dockerEngine(choice), earthlyImage: settings.earthlyImage, buildkitImage: settings.buildkitImage, buildkitHost: settings.buildkitHost };
   if (settings.runner !== "docker") {
@@ -24,5 +24,5 @@ export async function loadPulledSet(request: ResolveOptions, opts: Record<string
     }
   }
   const k8sVersions = Array.isArray(opts["k8sVersion"]) ? (opts["k8sVersion"] as unknown[]).map(String) : [];
-  return pulledImages({ resolved, cwd: request.cwd, command: "build-all", k8sVersions, runner });
+  return pulledImages({ resolved, earthfile, cwd: request.cwd, command: "build-all", k8sVersions, runner });
 }

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { execaSync } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/resolve.js";
+import { loadWorkspace } from "../../src/config/earthfile-args.js";
 import { mirrorArgLines, pulledImages } from "../../src/plan/pulled-images.js";
 import { buildDefinitionCopy, PROJECT_ROOT } from "../support/workspace-copy.js";
 
@@ -17,8 +17,8 @@ afterEach(() => {
 async function setFor(files: Record<string, string>, overrides: Record<string, string> = {}) {
   const cwd = buildDefinitionCopy(files, "canvos-pulled-");
   dirs.push(cwd);
-  const resolved = await loadConfig({ cwd, overrides: Object.entries(overrides).map(([key, value]) => ({ key, value, flag: `--${key}` })), env: {} });
-  return pulledImages({ resolved, cwd, command: "build-all", k8sVersions: [], runner: { kind: "native", engine: "earthly" } });
+  const { resolved, earthfile } = await loadWorkspace({ cwd, overrides: Object.entries(overrides).map(([key, value]) => ({ key, value, flag: `--${key}` })), env: {} });
+  return pulledImages({ resolved, earthfile, cwd, command: "build-all", k8sVersions: [], runner: { kind: "native", engine: "earthly" } });
 }
 
 describe("pulled images", () => {
