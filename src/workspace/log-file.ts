@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { printable } from "../text.js";
 import { createExclusiveSync } from "./safe-fs.js";
+import { BUILD_COMMANDS } from "../plan/targets.js";
 
 export const LOG_DIR = "build/logs";
 const CHUNK = 64 * 1024;
@@ -28,7 +29,7 @@ export function logPathFor(command: string, date: Date, attempt = 1): string {
 }
 
 /** canvos's own log names, those of earlier versions too (to the second, or with a random suffix): nothing else in build/logs is ever pruned. */
-const OWN_LOG = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d{3})?Z(?:_\d+)?-(?:build-all|iso|provider|base|vendor-base-[a-z0-9-]+)(?:-[0-9a-f]{8})?\.log$/;
+const OWN_LOG = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d(?:\\.\\d{3})?Z(?:_\\d+)?-(?:${BUILD_COMMANDS.join("|")}|vendor-base-[a-z0-9-]+)(?:-[0-9a-f]{8})?\\.log$`);
 
 /** CANVOS_KEEP_LOGS: a whole number, 0 for no pruning; anything else is the default. */
 export function keepLogs(env: NodeJS.ProcessEnv): number {
